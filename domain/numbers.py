@@ -24,7 +24,7 @@ def parse_plain_decimal(text: str) -> Decimal:
     ``+``, no leading zeros, no NaN or infinity.  Raises ``ValueError`` otherwise."""
     if not isinstance(text, str) or not _PLAIN_DECIMAL.match(text):
         raise ValueError(
-            f"{text!r} is not a plain decimal string such as \"12.5\" "
+            f'{text!r} is not a plain decimal string such as "12.5" '
             "(digits, an optional '-' and an optional fractional part)"
         )
     try:
@@ -47,7 +47,9 @@ def check_positive_quantity(value: Decimal, field: FieldPath) -> list[Problem]:
     problems = []
     if value <= 0:
         problems.append(
-            Problem("QUANTITY_NOT_POSITIVE", f"quantity must be greater than zero, got {value}", field)
+            Problem(
+                "QUANTITY_NOT_POSITIVE", f"quantity must be greater than zero, got {value}", field
+            )
         )
     if decimals_of(value) > QUANTITY_DECIMALS:
         problems.append(

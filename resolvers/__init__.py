@@ -1,0 +1,1 @@
+"""Thin resolvers (GraphQL in, service call, GraphQL out) and the data loaders."""

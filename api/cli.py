@@ -1,0 +1,108 @@
+"""Command line: ``customs-api serve | migrate | create-api-key | export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from api.auth import Role, create_api_key
+from api.db import DatabaseUnsuitable, open_database
+from api.embedded import EmbeddedDatabaseError
+from api.logs import configure_logging
+from api.settings import get_settings
+from migrations.runner import MigrationLocked, force_unlock, migrate
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def _serve(_args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    uvicorn.run(
+        "api.app:create_default_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+    )
+    return 0
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    async with open_database(get_settings()) as database:
+        if args.force_unlock:
+            removed = await force_unlock(database.db)
+            print("lock removed" if removed else "no lock was held")
+        applied = await migrate(database.db)
+        print("applied: " + (", ".join(applied) if applied else "nothing, all up to date"))
+    return 0
+
+
+async def _create_key(args: argparse.Namespace) -> int:
+    async with open_database(get_settings()) as database:
+        await migrate(database.db)
+        key = await create_api_key(
+            database.db,
+            name=args.name,
+            role=Role(args.role),
+            inn=args.inn,
+            now=datetime.now(UTC),
+        )
+    print(key)
+    print(f"(role {args.role}; shown once: store it now; send it as X-API-Key)", file=sys.stderr)
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from schema.root import schema_sdl
+
+    sdl = schema_sdl()
+    target = Path(args.path)
+    if args.check:
+        if not target.exists() or target.read_text() != sdl:
+            print(f"{target} is stale: run `customs-api export-schema`", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.write_text(sdl)
+    print(f"wrote {target}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="customs-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="apply migrations and run the API")
+    migrate_cmd = commands.add_parser("migrate", help="apply pending migrations")
+    migrate_cmd.add_argument(
+        "--force-unlock", action="store_true", help="clear a lock left by a crashed runner"
+    )
+    key_cmd = commands.add_parser("create-api-key", help="create an API key (printed once)")
+    key_cmd.add_argument("--name", required=True, help="who or what uses the key")
+    key_cmd.add_argument("--role", required=True, choices=[r.value for r in Role])
+    key_cmd.add_argument("--inn", help="the declarant's INN (DECLARANT keys only)")
+    export_cmd = commands.add_parser("export-schema", help="write schema.graphql")
+    export_cmd.add_argument("path", nargs="?", default=str(SCHEMA_FILE))
+    export_cmd.add_argument("--check", action="store_true", help="fail when the file is stale")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "export-schema":
+            return _export_schema(args)
+        configure_logging("WARNING", json_lines=False)
+        runner = _migrate if args.command == "migrate" else _create_key
+        return asyncio.run(runner(args))
+    except (EmbeddedDatabaseError, DatabaseUnsuitable, MigrationLocked, ValueError) as exc:
+        print(f"customs-api: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Settings from the environment (documented in README.md, "Settings")."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the API.  Environment variables are prefixed ``CUSTOMS_`` except
+    ``MONGODB_URI``, the one variable partners know from every MongoDB tool."""
+
+    model_config = SettingsConfigDict(env_prefix="CUSTOMS_", extra="ignore")
+
+    mongodb_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MONGODB_URI", "CUSTOMS_MONGODB_URI"),
+        description="MongoDB >= 7 replica set URI; unset = start the embedded SecantusDB.",
+    )
+    database: str = Field(default="customs", description="Database name.")
+    data_dir: Path = Field(
+        default=Path(".data/secantus"),
+        description="Folder of the embedded database (ignored with MONGODB_URI).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8000, description="Port the API listens on.")
+    log_level: str = Field(default="INFO", description="Python log level.")
+    log_json: bool = Field(default=True, description="Log one JSON object per line.")
+    allow_clock_header: bool = Field(
+        default=False,
+        description="Let the X-Customs-Now header set the moment of a request (test stands only).",
+    )
+    max_query_depth: int = Field(default=12, description="Deepest selection allowed.")
+    max_aliases: int = Field(default=30, description="Most aliases allowed in one document.")
+    graphiql: bool = Field(default=True, description="Serve the GraphiQL page at /graphiql/.")
+    db_timeout_ms: int = Field(
+        default=10_000, description="Server selection and connect timeout, milliseconds."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

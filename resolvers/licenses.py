@@ -1,0 +1,263 @@
+"""Resolvers of the licence registry: queries and the feed mutations (Order 1907 p.2-3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from bson import ObjectId
+
+from api.auth import Principal, Role
+from api.context import Info
+from domain.licences import ControlMode as DomainControlMode
+from domain.licences import LicenseEvent
+from schema.errors import InvalidPagination, user_errors
+from schema.licenses.enums import LicenseOrderField, LicenseStatus
+from schema.licenses.inputs import (
+    AmendLicenseInput,
+    LicenseFilter,
+    LicenseOrder,
+    LicenseStatusMessageInput,
+    RegisterLicenseInput,
+)
+from schema.licenses.payloads import (
+    AmendLicenseError,
+    AmendLicenseErrorCode,
+    AmendLicensePayload,
+    LicenseStatusError,
+    LicenseStatusErrorCode,
+    LicenseStatusPayload,
+    RegisterLicenseError,
+    RegisterLicenseErrorCode,
+    RegisterLicensePayload,
+)
+from schema.licenses.types import License, LicenseConnection
+from schema.relay import DEFAULT_PAGE, MAX_PAGE, Edge, OrderDirection, PageInfo, parse_typed_id
+from services.licenses import (
+    Amendment,
+    LicenseFeed,
+    Registration,
+    StatusMessage,
+    as_datetime,
+)
+from services.pagination import BadCursor, encode_cursor, paginate
+from services.transactions import Outcome
+
+Document = dict[str, Any]
+
+
+def visible_to(principal: Principal, doc: Document | None) -> bool:
+    """A DECLARANT key sees only licences issued to its INN; other roles see all."""
+    if doc is None:
+        return False
+    return principal.role is not Role.DECLARANT or doc["holder"]["inn"] == principal.inn
+
+
+def _visibility_filter(principal: Principal) -> Document:
+    return {"holder.inn": principal.inn} if principal.role is Role.DECLARANT else {}
+
+
+async def license_by_number(info: Info, number: str) -> License | None:
+    doc = await info.context.loaders.license_by_number.load(number)
+    return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
+
+
+async def license_by_id(info: Info, id: strawberry.ID) -> License | None:
+    object_id = parse_typed_id(id, "License")
+    doc = await info.context.loaders.license_by_id.load(object_id)
+    return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
+
+
+async def load_license_node(info: Info, object_id: ObjectId) -> License | None:
+    """``node(id:)`` for licences."""
+    doc = await info.context.loaders.license_by_id.load(object_id)
+    return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
+
+
+_STATUS_QUERIES: dict[LicenseStatus, Document] = {
+    LicenseStatus.ACTIVE: {"status": "ACTIVE", "exhausted": False},
+    LicenseStatus.EXHAUSTED: {"status": "ACTIVE", "exhausted": True},
+    LicenseStatus.SUSPENDED: {"status": "SUSPENDED"},
+    LicenseStatus.TERMINATED: {"status": "TERMINATED"},
+}
+
+_ORDER_FIELDS: dict[LicenseOrderField, tuple[str, bool]] = {
+    LicenseOrderField.NUMBER: ("number", True),
+    LicenseOrderField.VALID_FROM: ("validFrom", False),
+    LicenseOrderField.VALID_TO: ("validTo", False),
+    LicenseOrderField.REGISTERED_AT: ("registeredAt", False),
+}
+
+
+def license_query(filter_: LicenseFilter | None, principal: Principal) -> Document:
+    """The MongoDB filter of a licences list; each part is served by an index."""
+    parts: list[Document] = []
+    if visibility := _visibility_filter(principal):
+        parts.append(visibility)
+    if filter_ is not None:
+        if filter_.status:
+            statuses = [_STATUS_QUERIES[s] for s in filter_.status]
+            parts.append(statuses[0] if len(statuses) == 1 else {"$or": statuses})
+        if filter_.direction is not None:
+            parts.append({"direction": filter_.direction.name})
+        if filter_.holder_inn is not None:
+            parts.append({"holder.inn": filter_.holder_inn})
+        if filter_.hs_code_prefix is not None:
+            prefix = filter_.hs_code_prefix
+            if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
+                raise InvalidPagination("hsCodePrefix must be 2 to 10 digits", "INVALID_FILTER")
+            # A range, not a regex: an index range scan on every MongoDB-wire server.
+            upper = str(int(prefix) + 1).zfill(len(prefix))
+            parts.append({"lines.hsCode": {"$gte": prefix, "$lt": upper}})
+        if filter_.valid_on is not None:
+            day = as_datetime(filter_.valid_on)
+            parts.append({"validTo": {"$gte": day}, "validFrom": {"$lte": day}})
+    if not parts:
+        return {}
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def check_page_arguments(
+    first: int | None, last: int | None, after: str | None, before: str | None
+) -> tuple[int | None, int | None]:
+    """Relay arguments: ``first`` or ``last`` (not both), each 0..100; default first 20."""
+    if first is not None and last is not None:
+        raise InvalidPagination("pass either first or last, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= MAX_PAGE:
+            raise InvalidPagination(f"{name} must be between 0 and {MAX_PAGE}, got {value}")
+    if first is None and last is None:
+        if before is not None:
+            return None, DEFAULT_PAGE
+        first = DEFAULT_PAGE
+    return first, last
+
+
+async def licenses(
+    info: Info,
+    filter: LicenseFilter | None = None,
+    order: LicenseOrder | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> LicenseConnection:
+    first, last = check_page_arguments(first, last, after, before)
+    query = license_query(filter, info.context.principal)
+    order = order or LicenseOrder(field=LicenseOrderField.NUMBER)
+    field, unique = _ORDER_FIELDS[order.field]
+    collection = info.context.db.licenses
+    try:
+        page = await paginate(
+            collection,
+            query,
+            field=field,
+            ascending=order.direction is OrderDirection.ASC,
+            unique=unique,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+    except BadCursor as exc:
+        raise InvalidPagination(str(exc)) from None
+    edges = [
+        Edge(cursor=encode_cursor(doc, field, unique), node=License.from_doc(doc))
+        for doc in page.docs
+    ]
+
+    async def count() -> int:
+        return await collection.count_documents(query)
+
+    return LicenseConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=count,
+    )
+
+
+def _feed(info: Info) -> LicenseFeed:
+    ctx = info.context
+    return LicenseFeed(ctx.client, ctx.db, ctx.principal, ctx.now)
+
+
+async def _payload(
+    info: Info,
+    outcome: Outcome,
+    payload: Callable[..., Any],
+    error_type: Any,
+    codes: Any,
+) -> Any:
+    license_ = None
+    if outcome.result is not None:
+        doc = await info.context.db.licenses.find_one({"_id": outcome.result["licenseId"]})
+        license_ = License.from_doc(doc) if doc else None
+    return payload(
+        license=license_,
+        user_errors=user_errors(error_type, codes, outcome.problems),
+        replayed=outcome.replayed,
+    )
+
+
+async def register_license(info: Info, input: RegisterLicenseInput) -> RegisterLicensePayload:
+    registration = Registration(
+        number=input.number.strip(),
+        type=input.kind.name,
+        direction=input.direction.name,
+        issuing_authority=input.issuing_authority,
+        holder=input.holder.to_party(),
+        counterparty=input.counterparty.to_party() if input.counterparty else None,
+        valid_from=input.valid_from,
+        valid_to=input.valid_to,
+        control_mode=DomainControlMode(input.control_mode.name),
+        lines=[line.to_domain() for line in input.lines],
+    )
+    outcome = await _feed(info).register(input.message_id, registration)
+    return await _payload(
+        info, outcome, RegisterLicensePayload, RegisterLicenseError, RegisterLicenseErrorCode
+    )
+
+
+async def amend_license(info: Info, input: AmendLicenseInput) -> AmendLicensePayload:
+    amendment = Amendment(
+        number=input.number.strip(),
+        valid_from=input.valid_from,
+        valid_to=input.valid_to,
+        holder=input.holder.to_party() if input.holder else None,
+        counterparty=input.counterparty.to_party() if input.counterparty else None,
+        lines=[line.to_domain() for line in input.lines or []],
+    )
+    outcome = await _feed(info).amend(input.message_id, amendment)
+    return await _payload(
+        info, outcome, AmendLicensePayload, AmendLicenseError, AmendLicenseErrorCode
+    )
+
+
+async def _status(
+    info: Info, input: LicenseStatusMessageInput, event: LicenseEvent
+) -> LicenseStatusPayload:
+    message = StatusMessage(
+        number=input.number.strip(), reason=input.reason, decision_date=input.decision_date
+    )
+    outcome = await _feed(info).set_status(input.message_id, event, message)
+    return await _payload(
+        info, outcome, LicenseStatusPayload, LicenseStatusError, LicenseStatusErrorCode
+    )
+
+
+async def suspend_license(info: Info, input: LicenseStatusMessageInput) -> LicenseStatusPayload:
+    return await _status(info, input, LicenseEvent.SUSPENDED)
+
+
+async def resume_license(info: Info, input: LicenseStatusMessageInput) -> LicenseStatusPayload:
+    return await _status(info, input, LicenseEvent.RESUMED)
+
+
+async def terminate_license(info: Info, input: LicenseStatusMessageInput) -> LicenseStatusPayload:
+    return await _status(info, input, LicenseEvent.TERMINATED)

@@ -1,0 +1,173 @@
+"""Multi-document transactions with retries, and idempotent operations.
+
+``with_transaction`` of the driver retries transient errors (write conflicts between
+concurrent transactions) and unknown commit results.  An operation also carries an
+idempotency key (a feed message id, or a client's key) stored under a unique index in
+the same transaction as its effect: a resend finds the record and returns the first
+result; a resend with other content is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from domain.problems import Problem, RuleViolation
+
+Document = dict[str, Any]
+T = TypeVar("T")
+
+
+class ConcurrentUpdate(Exception):
+    """A guarded update found the document changed since it was read: run again."""
+
+
+async def run_transaction(
+    client: AsyncMongoClient[Document],
+    work: Callable[[AsyncClientSession], Awaitable[T]],
+    *,
+    attempts: int = 20,
+) -> T:
+    """Run ``work`` in a snapshot transaction with majority commit, retrying conflicts."""
+    for attempt in range(attempts):
+        async with client.start_session() as session:
+            try:
+                return await session.with_transaction(
+                    work,
+                    read_concern=ReadConcern("snapshot"),
+                    write_concern=WriteConcern("majority"),
+                )
+            except ConcurrentUpdate:
+                if attempt == attempts - 1:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def canonical(value: Any) -> Any:
+    """A JSON-safe form of a message in which equal content gives equal text."""
+    return _canonical(value)
+
+
+def content_hash(operation: str, content: Any) -> str:
+    """SHA-256 of an operation name and its canonical content."""
+    text = json.dumps([operation, _canonical(content)], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an idempotent operation produced: its stored result, or the problems that
+    stopped it (nothing was written then), and whether this was a resend."""
+
+    result: Document | None
+    problems: list[Problem]
+    replayed: bool = False
+
+
+KEY_REUSED = "MESSAGE_ID_REUSED"
+
+
+async def _replay(
+    db: AsyncDatabase[Document], scope: str, key: str, operation: str, digest: str
+) -> Outcome | None:
+    record = await db.idempotency.find_one({"scope": scope, "key": key})
+    if record is None:
+        return None
+    if record["operation"] != operation or record["hash"] != digest:
+        return Outcome(
+            None,
+            [
+                Problem(
+                    KEY_REUSED,
+                    f"the key {key!r} was already used for a different {record['operation']} "
+                    "message; send new content with a new key",
+                    ("messageId",),
+                )
+            ],
+        )
+    return Outcome(record["result"], [], replayed=True)
+
+
+async def idempotent(
+    client: AsyncMongoClient[Document],
+    db: AsyncDatabase[Document],
+    *,
+    scope: str,
+    key: str,
+    operation: str,
+    content: Any,
+    now: datetime,
+    work: Callable[[AsyncClientSession], Awaitable[Document]],
+) -> Outcome:
+    """Run ``work`` once per (scope, key).
+
+    ``work`` runs inside a transaction and returns the result document to keep (ids,
+    figures); it raises :class:`RuleViolation` to refuse, which writes nothing and
+    records nothing, so the same key can be sent again once the problem is fixed.
+    """
+    digest = content_hash(operation, content)
+    if (earlier := await _replay(db, scope, key, operation, digest)) is not None:
+        return earlier
+
+    async def transaction(session: AsyncClientSession) -> Document:
+        result = await work(session)
+        await db.idempotency.insert_one(
+            {
+                "scope": scope,
+                "key": key,
+                "operation": operation,
+                "hash": digest,
+                "result": result,
+                "at": now,
+            },
+            session=session,
+        )
+        return result
+
+    try:
+        result = await run_transaction(client, transaction)
+    except RuleViolation as refusal:
+        return Outcome(None, refusal.problems)
+    except DuplicateKeyError as error:
+        if not _is_idempotency_clash(error):
+            raise
+        # A concurrent request with the same key committed first.
+        earlier = await _replay(db, scope, key, operation, digest)
+        if earlier is None:  # pragma: no cover - the clash proves the record exists
+            raise
+        return earlier
+    return Outcome(result, [])
+
+
+def _is_idempotency_clash(error: DuplicateKeyError) -> bool:
+    details = error.details or {}
+    pattern = details.get("keyPattern") or {}
+    if pattern:
+        return set(pattern) == {"scope", "key"}
+    return "scope" in str(error) and "key" in str(error)

@@ -1,0 +1,5 @@
+from tests.conftest import Api
+
+
+async def test_typename(api: Api) -> None:
+    assert await api.data("{ __typename }") == {"__typename": "Query"}
