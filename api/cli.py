@@ -14,8 +14,7 @@ from api.embedded import EmbeddedDatabaseError
 from api.logs import configure_logging
 from api.settings import get_settings
 from migrations.runner import MigrationLocked, force_unlock, migrate
-
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+from schema.compat import SCHEMA_FILE
 
 
 def _serve(_args: argparse.Namespace) -> int:
@@ -60,6 +59,7 @@ async def _create_key(args: argparse.Namespace) -> int:
 
 
 def _export_schema(args: argparse.Namespace) -> int:
+    from schema.compat import breaking_changes, deliberate_changes, mark_deliberate
     from schema.root import schema_sdl
 
     sdl = schema_sdl()
@@ -70,6 +70,22 @@ def _export_schema(args: argparse.Namespace) -> int:
             return 1
         print(f"{target} is up to date")
         return 0
+    if target.exists():
+        unmarked = [
+            c for c in breaking_changes(target.read_text(), sdl) if c not in deliberate_changes()
+        ]
+        if unmarked and not args.allow_breaking:
+            print("breaking changes (clients may fail):", file=sys.stderr)
+            for change in unmarked:
+                print(f"  {change}", file=sys.stderr)
+            print(
+                "make them compatible, or mark them deliberate with "
+                "`customs-api export-schema --allow-breaking REASON`",
+                file=sys.stderr,
+            )
+            return 1
+        if unmarked:
+            mark_deliberate(unmarked, args.allow_breaking)
     target.write_text(sdl)
     print(f"wrote {target}")
     return 0
@@ -90,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     export_cmd = commands.add_parser("export-schema", help="write schema.graphql")
     export_cmd.add_argument("path", nargs="?", default=str(SCHEMA_FILE))
     export_cmd.add_argument("--check", action="store_true", help="fail when the file is stale")
+    export_cmd.add_argument(
+        "--allow-breaking",
+        metavar="REASON",
+        help="accept breaking changes, recording them with REASON in schema-changes.md",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":

@@ -12,4 +12,10 @@ Modules:
     codes       HS codes, customs office codes, INNs
     units       OKEI units and their exact conversions
     licences    licence registry rules (Order 1907 p.2-3)
+    declarations  declaration numbers, kinds, lifecycle, release deadline (p.4, p.11-12)
+    control     comparing declaration items with licence lines (p.6, DESIGN)
+    accounting  write-off, annulment, actualisation, release, refusal, ledger hash chain,
+                automatic mode (p.4, p.7-13)
+    permits     the processing permit form, its validation, numbering, terms, lifecycle
+                (Permit rules p.1-9)
 """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from bson import ObjectId
@@ -33,7 +33,18 @@ from schema.licenses.payloads import (
     RegisterLicensePayload,
 )
 from schema.licenses.types import License, LicenseConnection
-from schema.relay import DEFAULT_PAGE, MAX_PAGE, Edge, OrderDirection, PageInfo, parse_typed_id
+from schema.relay import (
+    AFTER,
+    BEFORE,
+    DEFAULT_PAGE,
+    FIRST,
+    LAST,
+    MAX_PAGE,
+    Edge,
+    OrderDirection,
+    PageInfo,
+    parse_typed_id,
+)
 from services.licenses import (
     Amendment,
     LicenseFeed,
@@ -45,6 +56,7 @@ from services.pagination import BadCursor, encode_cursor, paginate
 from services.transactions import Outcome
 
 Document = dict[str, Any]
+MESSAGE = strawberry.argument(description="The feed message.")
 
 
 def visible_to(principal: Principal, doc: Document | None) -> bool:
@@ -58,12 +70,17 @@ def _visibility_filter(principal: Principal) -> Document:
     return {"holder.inn": principal.inn} if principal.role is Role.DECLARANT else {}
 
 
-async def license_by_number(info: Info, number: str) -> License | None:
+async def license_by_number(
+    info: Info, number: Annotated[str, strawberry.argument(description="Licence number.")]
+) -> License | None:
     doc = await info.context.loaders.license_by_number.load(number)
     return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
 
 
-async def license_by_id(info: Info, id: strawberry.ID) -> License | None:
+async def license_by_id(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+) -> License | None:
     object_id = parse_typed_id(id, "License")
     doc = await info.context.loaders.license_by_id.load(object_id)
     return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
@@ -136,12 +153,16 @@ def check_page_arguments(
 
 async def licenses(
     info: Info,
-    filter: LicenseFilter | None = None,
-    order: LicenseOrder | None = None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    filter: Annotated[
+        LicenseFilter | None, strawberry.argument(description="Conditions; all must hold.")
+    ] = None,
+    order: Annotated[
+        LicenseOrder | None, strawberry.argument(description="Order; default by number.")
+    ] = None,
+    first: Annotated[int | None, FIRST] = None,
+    after: Annotated[str | None, AFTER] = None,
+    last: Annotated[int | None, LAST] = None,
+    before: Annotated[str | None, BEFORE] = None,
 ) -> LicenseConnection:
     first, last = check_page_arguments(first, last, after, before)
     query = license_query(filter, info.context.principal)
@@ -205,7 +226,9 @@ async def _payload(
     )
 
 
-async def register_license(info: Info, input: RegisterLicenseInput) -> RegisterLicensePayload:
+async def register_license(
+    info: Info, input: Annotated[RegisterLicenseInput, MESSAGE]
+) -> RegisterLicensePayload:
     registration = Registration(
         number=input.number.strip(),
         type=input.kind.name,
@@ -224,7 +247,9 @@ async def register_license(info: Info, input: RegisterLicenseInput) -> RegisterL
     )
 
 
-async def amend_license(info: Info, input: AmendLicenseInput) -> AmendLicensePayload:
+async def amend_license(
+    info: Info, input: Annotated[AmendLicenseInput, MESSAGE]
+) -> AmendLicensePayload:
     amendment = Amendment(
         number=input.number.strip(),
         valid_from=input.valid_from,
@@ -251,13 +276,19 @@ async def _status(
     )
 
 
-async def suspend_license(info: Info, input: LicenseStatusMessageInput) -> LicenseStatusPayload:
+async def suspend_license(
+    info: Info, input: Annotated[LicenseStatusMessageInput, MESSAGE]
+) -> LicenseStatusPayload:
     return await _status(info, input, LicenseEvent.SUSPENDED)
 
 
-async def resume_license(info: Info, input: LicenseStatusMessageInput) -> LicenseStatusPayload:
+async def resume_license(
+    info: Info, input: Annotated[LicenseStatusMessageInput, MESSAGE]
+) -> LicenseStatusPayload:
     return await _status(info, input, LicenseEvent.RESUMED)
 
 
-async def terminate_license(info: Info, input: LicenseStatusMessageInput) -> LicenseStatusPayload:
+async def terminate_license(
+    info: Info, input: Annotated[LicenseStatusMessageInput, MESSAGE]
+) -> LicenseStatusPayload:
     return await _status(info, input, LicenseEvent.TERMINATED)

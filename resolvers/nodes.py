@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from bson import ObjectId
@@ -31,12 +31,18 @@ async def _load(info: Info, global_id: str) -> Node | None:
     return result
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:
+async def node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+) -> Node | None:
     """The object with this global ID, or null when it does not exist or is not yours."""
     return await _load(info, id)
 
 
-async def nodes(info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+async def nodes(
+    info: Info,
+    ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
+) -> list[Node | None]:
     """The objects with these global IDs, in order; null for each one not found."""
     if len(ids) > 100:
         raise InvalidId("at most 100 ids at once")

@@ -79,5 +79,11 @@ class Connection(Generic[T]):
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Smallest first.")
+    DESC = strawberry.enum_value("DESC", description="Largest first.")
+
+
+FIRST = strawberry.argument(description=f"Page size from the start or `after` (0-{MAX_PAGE}).")
+AFTER = strawberry.argument(description="Cursor of the edge after which the page starts.")
+LAST = strawberry.argument(description=f"Page size up to the end or `before` (0-{MAX_PAGE}).")
+BEFORE = strawberry.argument(description="Cursor of the edge before which the page ends.")
