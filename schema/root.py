@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -15,6 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from resolvers import licenses as license_resolvers
 from resolvers import nodes as node_resolvers
@@ -89,6 +91,18 @@ class Mutation:
     )
 
 
+class Schema(strawberry.Schema):
+    """Strawberry's schema, logging only unexpected errors: refusals that the client
+    caused (bad IDs, wrong role, malformed scalars) are answers, not incidents."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [e for e in errors if should_mask(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> strawberry.Schema:
     """The schema with its per-request extensions, passed as factories."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
@@ -98,7 +112,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> strawberry.Sc
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaskErrors(should_mask_error=should_mask),
     ]
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=[License],
