@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -237,6 +238,7 @@ def create_app(
             Mount("/graphiql", StaticFiles(directory=graphiql_dir, html=True)),
         ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(RequestMiddleware, state=state)
     return app
 

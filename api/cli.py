@@ -29,12 +29,13 @@ def _serve(_args: argparse.Namespace) -> int:
         port=settings.port,
         log_config=None,
         proxy_headers=True,
+        access_log=False,  # RequestMiddleware logs each request with its id
     )
     return 0
 
 
 async def _migrate(args: argparse.Namespace) -> int:
-    async with open_database(get_settings()) as database:
+    async with open_database(get_settings(), attach=True) as database:
         if args.force_unlock:
             removed = await force_unlock(database.db)
             print("lock removed" if removed else "no lock was held")
@@ -44,7 +45,7 @@ async def _migrate(args: argparse.Namespace) -> int:
 
 
 async def _create_key(args: argparse.Namespace) -> int:
-    async with open_database(get_settings()) as database:
+    async with open_database(get_settings(), attach=True) as database:
         await migrate(database.db)
         key = await create_api_key(
             database.db,

@@ -14,7 +14,7 @@ from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.monitoring import _EventListener
+from pymongo.monitoring import CommandListener
 
 from api.embedded import EmbeddedDatabase
 from api.settings import Settings
@@ -60,7 +60,7 @@ class Database:
 
 
 def make_client(
-    uri: str, *, timeout_ms: int = 10_000, event_listeners: Sequence[_EventListener] = ()
+    uri: str, *, timeout_ms: int = 10_000, event_listeners: Sequence[CommandListener] = ()
 ) -> AsyncMongoClient[Document]:
     """One client per process: tz-aware datetimes, standard UUIDs, majority writes."""
     return AsyncMongoClient(
@@ -107,15 +107,20 @@ async def open_database(
     settings: Settings,
     *,
     database: str | None = None,
-    event_listeners: Sequence[_EventListener] = (),
+    event_listeners: Sequence[CommandListener] = (),
+    attach: bool = False,
 ) -> AsyncIterator[Database]:
     """Start the embedded server when ``MONGODB_URI`` is unset, connect, check, and close
-    everything on exit."""
+    everything on exit.  With ``attach`` (CLI commands), use the embedded server of an
+    API that is already running on the folder instead of refusing."""
     embedded: EmbeddedDatabase | None = None
     uri = settings.mongodb_uri
     if uri is None:
-        embedded = EmbeddedDatabase(settings.data_dir)
-        uri = embedded.start()
+        candidate = EmbeddedDatabase(settings.data_dir)
+        uri = candidate.running_uri() if attach else None
+        if uri is None:
+            embedded = candidate
+            uri = embedded.start()
     try:
         client = make_client(
             uri, timeout_ms=settings.db_timeout_ms, event_listeners=event_listeners

@@ -70,6 +70,28 @@ class EmbeddedDatabase:
         self._lock_file: IO[str] | None = None
 
     @property
+    def _port_file(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}.port"
+
+    def running_uri(self) -> str | None:
+        """The URI of the server another process runs on this folder, if one does.
+
+        Lets the CLI (create-api-key, migrate) work while the API is up: the API holds
+        the folder's lock, and its server's port is written beside the folder.
+        """
+        lock_path = self.data_dir.parent / f"{self.data_dir.name}.lock"
+        if not lock_path.exists() or not self._port_file.exists():
+            return None
+        with lock_path.open("a+") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                port = self._port_file.read_text().strip()
+                return f"mongodb://127.0.0.1:{port}/?directConnection=true" if port else None
+            fcntl.flock(probe, fcntl.LOCK_UN)
+        return None
+
+    @property
     def uri(self) -> str:
         if self.port is None:
             raise EmbeddedDatabaseError("the embedded database is not running")
@@ -111,6 +133,7 @@ class EmbeddedDatabase:
         except BaseException:
             self.stop()
             raise
+        self._port_file.write_text(str(self.port))
         log.info(
             "embedded database started",
             extra={"port": self.port, "data_dir": str(self.data_dir), "pid": self._process.pid},
@@ -168,6 +191,7 @@ class EmbeddedDatabase:
                 process.kill()
                 process.wait()
         if self._lock_file is not None:
+            self._port_file.unlink(missing_ok=True)
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
             self._lock_file = None
