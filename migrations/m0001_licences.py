@@ -83,8 +83,9 @@ async def up(db: AsyncDatabase[Document]) -> None:
             IndexModel([("direction", ASCENDING), ("number", ASCENDING)]),
             IndexModel([("holder.inn", ASCENDING), ("number", ASCENDING)]),
             IndexModel([("lines.hsCode", ASCENDING)]),
-            IndexModel([("validTo", ASCENDING)]),
-            IndexModel([("validFrom", ASCENDING)]),
+            # With _id: the keyset order of these non-unique sorts (and their ranges).
+            IndexModel([("validTo", ASCENDING), ("_id", ASCENDING)]),
+            IndexModel([("validFrom", ASCENDING), ("_id", ASCENDING)]),
             IndexModel([("registeredAt", DESCENDING), ("_id", DESCENDING)]),
         ]
     )

@@ -39,7 +39,11 @@ def _parse_decimal(value: Any) -> PyDecimal:
 
 
 def _serialize_decimal(value: PyDecimal) -> str:
-    return format(value, "f")
+    """The shortest exact form: no exponent, no trailing zeros ("2", "1500.125")."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 Decimal = NewType("Decimal", PyDecimal)

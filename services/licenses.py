@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from api.auth import Principal
+from domain.accounting import LineFigures, Movement, Operation
 from domain.licences import (
     ControlMode,
     LicenseEvent,
@@ -28,12 +29,10 @@ from domain.licences import (
     check_holder,
     check_lines,
     check_validity,
-    licence_is_exhausted,
-    line_available,
-    line_is_exhausted,
     status_after,
 )
 from domain.problems import Problem, RuleViolation
+from services.ledger import apply_to_lines, exhausted, figures_of, with_figures
 from services.transactions import ConcurrentUpdate, Outcome, canonical, content_hash, idempotent
 
 Document = dict[str, Any]
@@ -90,37 +89,32 @@ def as_datetime(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _line_document(line: LineData, previous: Document | None) -> Document:
-    accounted = previous["accounted"] if previous else Decimal(0)
-    released = previous["released"] if previous else Decimal(0)
-    value_accounted = (previous or {}).get("valueAccounted") or Decimal(0)
-    value_released = (previous or {}).get("valueReleased") or Decimal(0)
-    has_value = line.value_limit is not None
-    return {
+def _limit_movement(number: str, line: LineData, previous: Document | None) -> Movement:
+    """LIMIT_CHANGE bringing a line's limits from ``previous`` (or zero) to ``line``'s:
+    the ledger records limits too, so every figure is a sum of entries."""
+    old_quantity = previous["quantityLimit"] if previous else Decimal(0)
+    old_value = (previous or {}).get("valueLimit")
+    value = None
+    if line.value_limit is not None:
+        value = line.value_limit - (old_value or Decimal(0))
+    quantity = line.quantity_limit - old_quantity
+    return Movement(Operation.LIMIT_CHANGE, number, line.line_no, quantity, value)
+
+
+def _line_document(line: LineData, previous: Document | None, *, zero: bool = False) -> Document:
+    """The stored line: descriptive fields from ``line``, figures as ``previous`` had them
+    (zero for a new line); the limits are then moved by the ledger (LIMIT_CHANGE)."""
+    figures = LineFigures(value_limit=None if line.value_limit is None else Decimal(0))
+    if previous is not None and not zero:
+        figures = figures_of(previous)
+    described = {
         "lineNo": line.line_no,
         "name": line.name.strip(),
         "hsCode": line.hs_code,
         "unit": line.unit,
-        "quantityLimit": line.quantity_limit,
-        "accounted": accounted,
-        "released": released,
-        "available": line_available(line.quantity_limit, accounted),
-        "valueLimit": line.value_limit,
-        "valueAccounted": value_accounted if has_value else None,
-        "valueReleased": value_released if has_value else None,
-        "valueAvailable": (
-            line_available(line.value_limit, value_accounted)
-            if line.value_limit is not None
-            else None
-        ),
         "currency": line.currency,
     }
-
-
-def _exhausted(lines: list[Document]) -> bool:
-    return licence_is_exhausted(
-        [line_is_exhausted(li["available"], li["valueAvailable"], li["valueLimit"]) for li in lines]
-    )
+    return with_figures(described, figures)
 
 
 def _party(party: Party | None) -> Document | None:
@@ -229,8 +223,18 @@ class LicenseFeed:
                         )
                     ]
                 )
-            lines = [_line_document(line, None) for line in reg.lines]
+            license_id = ObjectId()
+            write = apply_to_lines(
+                license_id,
+                reg.number,
+                [_line_document(line, None, zero=True) for line in reg.lines],
+                0,
+                None,
+                [_limit_movement(reg.number, line, None) for line in reg.lines],
+                self.now,
+            )
             doc: Document = {
+                "_id": license_id,
                 "number": reg.number,
                 "type": reg.type,
                 "direction": reg.direction,
@@ -241,9 +245,11 @@ class LicenseFeed:
                 "validTo": as_datetime(reg.valid_to),
                 "controlMode": reg.control_mode.value,
                 "status": LicenseStatus.ACTIVE.value,
-                "exhausted": _exhausted(lines),
-                "lines": lines,
+                "exhausted": exhausted(write.lines),
+                "lines": write.lines,
                 "version": 1,
+                "ledgerSeq": write.seq,
+                "ledgerHash": write.head,
                 "registrationHash": digest,
                 "registeredAt": self.now,
                 "updatedAt": self.now,
@@ -252,6 +258,7 @@ class LicenseFeed:
                 inserted = await self.db.licenses.insert_one(doc, session=session)
             except DuplicateKeyError:
                 raise ConcurrentUpdate from None  # registered meanwhile: decide again
+            await self.db.ledger.insert_many(write.entries, session=session)
             await self._history(
                 session, inserted.inserted_id, 1, LicenseEvent.REGISTERED, message_id, asdict(reg)
             )
@@ -294,16 +301,22 @@ class LicenseFeed:
         status = status_after(LicenseStatus(current["status"]), event)
         if isinstance(status, Problem):
             raise RuleViolation([status])
-        changes: Document = build_update(current)
+        changes, entries = build_update(current)
         changes.update(status=status.value, updatedAt=self.now, version=current["version"] + 1)
         updated = await self.db.licenses.find_one_and_update(
-            {"_id": current["_id"], "version": current["version"]},
+            {
+                "_id": current["_id"],
+                "version": current["version"],
+                "ledgerSeq": current.get("ledgerSeq", 0),
+            },
             {"$set": changes},
             session=session,
             return_document=ReturnDocument.AFTER,
         )
         if updated is None:
             raise ConcurrentUpdate
+        if entries:
+            await self.db.ledger.insert_many(entries, session=session)
         await self._history(session, current["_id"], updated["version"], event, message_id, payload)
         return {"licenseId": current["_id"]}
 
@@ -314,7 +327,7 @@ class LicenseFeed:
         if problems := check_amendment(amendment):
             return Outcome(None, problems)
 
-        def build(current: Document) -> Document:
+        def build(current: Document) -> tuple[Document, list[Document]]:
             changes: Document = {}
             valid_from = amendment.valid_from or current["validFrom"].date()
             valid_to = amendment.valid_to or current["validTo"].date()
@@ -327,11 +340,40 @@ class LicenseFeed:
             if amendment.counterparty is not None:
                 changes["counterparty"] = _party(amendment.counterparty)
             lines = {li["lineNo"]: li for li in current["lines"]}
-            for line in amendment.lines:
-                lines[line.line_no] = _line_document(line, lines.get(line.line_no))
-            changes["lines"] = [lines[n] for n in sorted(lines)]
-            changes["exhausted"] = _exhausted(changes["lines"])
-            return changes
+            movements = []
+            for index, line in enumerate(amendment.lines):
+                previous = lines.get(line.line_no)
+                if previous and previous["unit"] != line.unit and previous["accounted"] != 0:
+                    raise RuleViolation(
+                        [
+                            Problem(
+                                "UNIT_CHANGE_WITH_ACCOUNTING",
+                                f"line {line.line_no} has {previous['accounted']} accounted in "
+                                f"unit {previous['unit']}; its unit cannot change",
+                                ("lines", index, "unit"),
+                            )
+                        ]
+                    )
+                lines[line.line_no] = _line_document(line, previous)
+                movement = _limit_movement(amendment.number, line, previous)
+                if movement.quantity != 0 or movement.value:
+                    movements.append(movement)
+            write = apply_to_lines(
+                current["_id"],
+                current["number"],
+                [lines[n] for n in sorted(lines)],
+                current.get("ledgerSeq", 0),
+                current.get("ledgerHash"),
+                movements,
+                self.now,
+            )
+            changes.update(
+                lines=write.lines,
+                ledgerSeq=write.seq,
+                ledgerHash=write.head,
+                exhausted=exhausted(write.lines),
+            )
+            return changes, write.entries
 
         async def work(session: AsyncClientSession) -> Document:
             return await self._change(
@@ -353,7 +395,7 @@ class LicenseFeed:
 
         async def work(session: AsyncClientSession) -> Document:
             return await self._change(
-                session, msg.number, event, message_id, asdict(msg), lambda _current: {}
+                session, msg.number, event, message_id, asdict(msg), lambda _current: ({}, [])
             )
 
         return await self._idempotent(

@@ -44,6 +44,20 @@ def _decode_cursor(cursor: str, unique: bool) -> list[Any]:
     return key
 
 
+def all_of(parts: list[Document]) -> Document:
+    """The conjunction of ``parts``: one flat document when their fields differ (an
+    equal repeat is dropped), else ``$and``.  Flat, because SecantusDB plans an index
+    only for a flat filter (any top-level ``$and``/``$or`` is a collection scan there);
+    MongoDB plans both shapes alike."""
+    parts = [part for part in parts if part]
+    merged: Document = {}
+    for part in parts:
+        if any(key in merged and merged[key] != value for key, value in part.items()):
+            return {"$and": parts}
+        merged.update(part)
+    return merged
+
+
 def _beyond(key: list[Any], field: str, ascending: bool, unique: bool) -> Document:
     op = "$gt" if ascending else "$lt"
     if unique:
@@ -74,10 +88,10 @@ async def paginate(
     assert size is not None
     cursor = before if backward else after
     direction_asc = ascending != backward
-    conditions = [query] if query else []
+    conditions = [query]
     if cursor is not None:
         conditions.append(_beyond(_decode_cursor(cursor, unique), field, direction_asc, unique))
-    filter_ = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
+    filter_ = all_of(conditions)
     order = 1 if direction_asc else -1
     sort = [(field, order)] if unique else [(field, order), ("_id", order)]
     docs = await collection.find(filter_).sort(sort).limit(size + 1).to_list()

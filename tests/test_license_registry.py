@@ -55,7 +55,7 @@ async def test_p2_register_licence_from_feed(api: Api) -> None:
         "currency": None,
         "exhausted": False,
     }
-    assert lic["lines"][0]["valueLimit"] == "250000.00"
+    assert lic["lines"][0]["valueLimit"] == "250000"
 
 
 async def test_p3_history_keeps_every_message_with_sender_and_time(api: Api) -> None:

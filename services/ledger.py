@@ -1,0 +1,272 @@
+"""The licence ledger: every change of a licence line's figures, append-only, chained.
+
+A licence document keeps its lines' figures (limit, accounted, released, and the same
+for value) and the head of its ledger (``ledgerSeq``, ``ledgerHash``).  Figures move only
+through :func:`write_movements`, which in the caller's transaction
+
+1. computes each movement's effect with the domain rule ``line_figures_after`` (which
+   refuses anything breaking ``released <= accounted <= limit``),
+2. appends one ledger entry per movement, hash-chained to the previous one,
+3. stores the new figures with a compare-and-set on the ledger head and the licence
+   version read, so a concurrent writer (or a replay) can never overdraw: it fails the
+   guard and runs again on fresh figures.
+
+So the figures always equal the sums of the entries (DESIGN "The invariant").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from domain.accounting import (
+    LedgerEntry,
+    LineFigures,
+    Movement,
+    Operation,
+    ledger_entry_fields,
+    ledger_entry_hash,
+    line_figures_after,
+    verify_chain,
+)
+from domain.licences import licence_is_exhausted, line_available, line_is_exhausted
+from domain.problems import Problem, RuleViolation
+from services.transactions import ConcurrentUpdate
+
+Document = dict[str, Any]
+_ZERO = Decimal(0)
+
+
+def to_millis(moment: datetime) -> datetime:
+    """BSON keeps milliseconds: entries are hashed as they will be read back."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def figures_of(line: Document) -> LineFigures:
+    """The domain figures of a stored line."""
+    return LineFigures(
+        limit=line["quantityLimit"],
+        accounted=line["accounted"],
+        released=line["released"],
+        value_limit=line.get("valueLimit"),
+        value_accounted=line.get("valueAccounted") or _ZERO,
+        value_released=line.get("valueReleased") or _ZERO,
+    )
+
+
+def with_figures(line: Document, after: LineFigures) -> Document:
+    """The stored line carrying ``after``."""
+    has_value = after.value_limit is not None
+    return {
+        **line,
+        "quantityLimit": after.limit,
+        "accounted": after.accounted,
+        "released": after.released,
+        "available": line_available(after.limit, after.accounted),
+        "valueLimit": after.value_limit,
+        "valueAccounted": after.value_accounted if has_value else None,
+        "valueReleased": after.value_released if has_value else None,
+        "valueAvailable": (
+            line_available(after.value_limit, after.value_accounted)
+            if after.value_limit is not None
+            else None
+        ),
+    }
+
+
+def exhausted(lines: Sequence[Document]) -> bool:
+    return licence_is_exhausted(
+        [line_is_exhausted(li["available"], li["valueAvailable"], li["valueLimit"]) for li in lines]
+    )
+
+
+@dataclass
+class LedgerWrite:
+    """The outcome of applying movements to one licence's lines, not yet stored."""
+
+    lines: list[Document]
+    entries: list[Document]
+    seq: int
+    head: str | None
+
+
+def apply_to_lines(
+    license_id: Any,
+    license_number: str,
+    lines: Sequence[Document],
+    seq: int,
+    head: str | None,
+    movements: Sequence[Movement],
+    at: datetime,
+    refs: Document | None = None,
+) -> LedgerWrite:
+    """Apply ``movements`` (all of one licence) in order; raise ``RuleViolation`` when any
+    would break the invariant.  ``refs`` adds fields to each entry (declaration id ...)."""
+    by_no = {line["lineNo"]: dict(line) for line in lines}
+    at = to_millis(at)
+    entries: list[Document] = []
+    for movement in movements:
+        line = by_no.get(movement.line_no)
+        if line is None:
+            raise RuleViolation(
+                [
+                    Problem(
+                        "LINE_UNKNOWN", f"licence {license_number} has no line {movement.line_no}"
+                    )
+                ]
+            )
+        after = line_figures_after(figures_of(line), movement)
+        seq += 1
+        digest = ledger_entry_hash(head, ledger_entry_fields(seq, at, movement, after))
+        entry: Document = {
+            "licenseId": license_id,
+            "licenseNumber": license_number,
+            "seq": seq,
+            "lineNo": movement.line_no,
+            "operation": movement.operation.value,
+            "quantity": movement.quantity,
+            "value": movement.value,
+            "declarationNumber": movement.declaration_number,
+            "itemNo": movement.item_no,
+            "after": {
+                "limit": after.limit,
+                "accounted": after.accounted,
+                "released": after.released,
+                "valueLimit": after.value_limit,
+                "valueAccounted": after.value_accounted,
+                "valueReleased": after.value_released,
+            },
+            "prevHash": head,
+            "hash": digest,
+            "at": at,
+            **(refs or {}),
+        }
+        if movement.operation is Operation.WRITE_OFF and refs and "revision" in refs:
+            # One write-off per declaration item and revision, enforced by a unique index.
+            entry["writeOffKey"] = (
+                f"{movement.declaration_number}:{movement.item_no}:{refs['revision']}"
+            )
+        entries.append(entry)
+        by_no[movement.line_no] = with_figures(line, after)
+        head = digest
+    return LedgerWrite([by_no[n] for n in sorted(by_no)], entries, seq, head)
+
+
+async def write_movements(
+    db: AsyncDatabase[Document],
+    session: AsyncClientSession,
+    licence: Document,
+    movements: Sequence[Movement],
+    at: datetime,
+    refs: Document | None = None,
+) -> Document:
+    """Apply and store ``movements`` on ``licence`` (as read in this transaction);
+    return the licence document after them."""
+    write = apply_to_lines(
+        licence["_id"],
+        licence["number"],
+        licence["lines"],
+        licence.get("ledgerSeq", 0),
+        licence.get("ledgerHash"),
+        movements,
+        at,
+        refs,
+    )
+    changes = {
+        "lines": write.lines,
+        "ledgerSeq": write.seq,
+        "ledgerHash": write.head,
+        "exhausted": exhausted(write.lines),
+    }
+    result = await db.licenses.update_one(
+        {
+            "_id": licence["_id"],
+            "version": licence["version"],
+            "ledgerSeq": licence.get("ledgerSeq", 0),
+        },
+        {"$set": changes},
+        session=session,
+    )
+    if result.matched_count != 1:
+        raise ConcurrentUpdate
+    if write.entries:
+        await db.ledger.insert_many(write.entries, session=session)
+    return {**licence, **changes}
+
+
+def entry_of(doc: Document) -> LedgerEntry:
+    """A stored ledger entry as the domain's ``LedgerEntry`` (for verification)."""
+    after = doc["after"]
+    return LedgerEntry(
+        seq=doc["seq"],
+        recorded_at=doc["at"],
+        movement=movement_of(doc),
+        after=LineFigures(
+            limit=after["limit"],
+            accounted=after["accounted"],
+            released=after["released"],
+            value_limit=after.get("valueLimit"),
+            value_accounted=after.get("valueAccounted") or _ZERO,
+            value_released=after.get("valueReleased") or _ZERO,
+        ),
+        previous_hash=doc.get("prevHash"),
+        hash=doc["hash"],
+    )
+
+
+def movement_of(doc: Document) -> Movement:
+    return Movement(
+        operation=Operation(doc["operation"]),
+        licence_number=doc["licenseNumber"],
+        line_no=doc["lineNo"],
+        quantity=doc["quantity"],
+        value=doc.get("value"),
+        declaration_number=doc.get("declarationNumber"),
+        item_no=doc.get("itemNo"),
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of checking one licence's ledger and figures."""
+
+    license_number: str
+    entries: int
+    ok: bool
+    break_seq: int | None = None
+    reason: str | None = None
+
+
+async def verify_licence(db: AsyncDatabase[Document], licence: Document) -> Verification:
+    """Recompute the chain of ``licence`` and compare its stored figures with it."""
+    docs = await db.ledger.find({"licenseId": licence["_id"]}).sort("seq", 1).to_list()
+    entries = [entry_of(doc) for doc in docs]
+    broken = verify_chain(entries)
+    number = licence["number"]
+    if broken is not None:
+        return Verification(number, len(entries), False, broken.seq, broken.reason)
+    if entries and (licence.get("ledgerSeq"), licence.get("ledgerHash")) != (
+        entries[-1].seq,
+        entries[-1].hash,
+    ):
+        return Verification(number, len(entries), False, None, "ledger head does not match")
+    last: dict[int, LineFigures] = {e.movement.line_no: e.after for e in entries}
+    for line in licence["lines"]:
+        stored = figures_of(line)
+        expected = last.get(line["lineNo"], LineFigures())
+        if stored != expected:
+            return Verification(
+                number,
+                len(entries),
+                False,
+                None,
+                f"line {line['lineNo']}: stored figures {stored} differ from the ledger's "
+                f"{expected}",
+            )
+    return Verification(number, len(entries), True)
