@@ -89,3 +89,10 @@ async def authenticate(db: AsyncDatabase[Document], presented: str | None) -> Pr
     if not hmac.compare_digest(doc["secretHash"], _hash(secret)):
         return None
     return Principal(key_id=key_id, name=doc["name"], role=Role(doc["role"]), inn=doc.get("inn"))
+
+
+def can_see_licence(principal: Principal, doc: Document | None) -> bool:
+    """A DECLARANT key sees only licences issued to its INN; other roles see all."""
+    if doc is None:
+        return False
+    return principal.role is not Role.DECLARANT or doc["holder"]["inn"] == principal.inn

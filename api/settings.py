@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, description="Deepest selection allowed.")
     max_aliases: int = Field(default=30, description="Most aliases allowed in one document.")
     graphiql: bool = Field(default=True, description="Serve the GraphiQL page at /graphiql/.")
+    release_hours: int = Field(
+        default=4,
+        gt=0,
+        description="Release term of a declaration in hours from registration (DESIGN).",
+    )
+    auto_mode_on_registration: bool = Field(
+        default=False,
+        description="Run the automatic mode (Order 1907 p.13) on every registered declaration.",
+    )
     db_timeout_ms: int = Field(
         default=10_000, description="Server selection and connect timeout, milliseconds."
     )

@@ -9,6 +9,7 @@ import strawberry
 from bson import ObjectId
 
 from api.auth import Principal, Role
+from api.auth import can_see_licence as visible_to
 from api.context import Info
 from domain.licences import ControlMode as DomainControlMode
 from domain.licences import LicenseEvent
@@ -36,13 +37,12 @@ from schema.licenses.types import License, LicenseConnection
 from schema.relay import (
     AFTER,
     BEFORE,
-    DEFAULT_PAGE,
     FIRST,
     LAST,
-    MAX_PAGE,
     Edge,
     OrderDirection,
     PageInfo,
+    check_page_arguments,
     parse_typed_id,
 )
 from services.licenses import (
@@ -52,18 +52,11 @@ from services.licenses import (
     StatusMessage,
     as_datetime,
 )
-from services.pagination import BadCursor, encode_cursor, paginate
+from services.pagination import BadCursor, all_of, encode_cursor, paginate
 from services.transactions import Outcome
 
 Document = dict[str, Any]
 MESSAGE = strawberry.argument(description="The feed message.")
-
-
-def visible_to(principal: Principal, doc: Document | None) -> bool:
-    """A DECLARANT key sees only licences issued to its INN; other roles see all."""
-    if doc is None:
-        return False
-    return principal.role is not Role.DECLARANT or doc["holder"]["inn"] == principal.inn
 
 
 def _visibility_filter(principal: Principal) -> Document:
@@ -107,6 +100,19 @@ _ORDER_FIELDS: dict[LicenseOrderField, tuple[str, bool]] = {
 }
 
 
+def _status_query(statuses: list[LicenseStatus]) -> Document:
+    """Any of ``statuses``: an ``$in`` on the stored status unless the choice splits the
+    stored ACTIVE into ACTIVE / EXHAUSTED, which needs an ``$or``."""
+    wanted = list(dict.fromkeys(statuses))
+    if len(wanted) == 1:
+        return _STATUS_QUERIES[wanted[0]]
+    in_force = {LicenseStatus.ACTIVE, LicenseStatus.EXHAUSTED}
+    if len(in_force.intersection(wanted)) == 1:
+        return {"$or": [_STATUS_QUERIES[s] for s in wanted]}
+    stored = list(dict.fromkeys("ACTIVE" if s in in_force else s.name for s in wanted))
+    return {"status": stored[0]} if len(stored) == 1 else {"status": {"$in": stored}}
+
+
 def license_query(filter_: LicenseFilter | None, principal: Principal) -> Document:
     """The MongoDB filter of a licences list; each part is served by an index."""
     parts: list[Document] = []
@@ -114,8 +120,7 @@ def license_query(filter_: LicenseFilter | None, principal: Principal) -> Docume
         parts.append(visibility)
     if filter_ is not None:
         if filter_.status:
-            statuses = [_STATUS_QUERIES[s] for s in filter_.status]
-            parts.append(statuses[0] if len(statuses) == 1 else {"$or": statuses})
+            parts.append(_status_query(filter_.status))
         if filter_.direction is not None:
             parts.append({"direction": filter_.direction.name})
         if filter_.holder_inn is not None:
@@ -125,30 +130,16 @@ def license_query(filter_: LicenseFilter | None, principal: Principal) -> Docume
             if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
                 raise InvalidPagination("hsCodePrefix must be 2 to 10 digits", "INVALID_FILTER")
             # A range, not a regex: an index range scan on every MongoDB-wire server.
-            upper = str(int(prefix) + 1).zfill(len(prefix))
-            parts.append({"lines.hsCode": {"$gte": prefix, "$lt": upper}})
+            # The bound raises the last digit past "9" (":" follows it), so "99" works.
+            # $elemMatch makes both bounds hold for one line (else "7409" and "3004"
+            # together pass "7408"); the plain range before it is for SecantusDB, which
+            # serves it by the index and plans none for $elemMatch.
+            codes = {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+            parts.append({"lines.hsCode": codes, "lines": {"$elemMatch": {"hsCode": codes}}})
         if filter_.valid_on is not None:
             day = as_datetime(filter_.valid_on)
             parts.append({"validTo": {"$gte": day}, "validFrom": {"$lte": day}})
-    if not parts:
-        return {}
-    return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def check_page_arguments(
-    first: int | None, last: int | None, after: str | None, before: str | None
-) -> tuple[int | None, int | None]:
-    """Relay arguments: ``first`` or ``last`` (not both), each 0..100; default first 20."""
-    if first is not None and last is not None:
-        raise InvalidPagination("pass either first or last, not both")
-    for name, value in (("first", first), ("last", last)):
-        if value is not None and not 0 <= value <= MAX_PAGE:
-            raise InvalidPagination(f"{name} must be between 0 and {MAX_PAGE}, got {value}")
-    if first is None and last is None:
-        if before is not None:
-            return None, DEFAULT_PAGE
-        first = DEFAULT_PAGE
-    return first, last
+    return all_of(parts)
 
 
 async def licenses(

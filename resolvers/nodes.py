@@ -10,6 +10,8 @@ import strawberry
 from bson import ObjectId
 
 from api.context import Info
+from resolvers.declarations import load_declaration_node
+from resolvers.ledger import load_notification_node
 from resolvers.licenses import load_license_node
 from schema.errors import InvalidId
 from schema.relay import Node, parse_global_id
@@ -19,6 +21,8 @@ NodeLoader = Callable[[Info, ObjectId], Awaitable[Any]]
 #: Every Node type and how to load it; a new type registers here.
 NODE_LOADERS: dict[str, NodeLoader] = {
     "License": load_license_node,
+    "Declaration": load_declaration_node,
+    "AccountingNotification": load_notification_node,
 }
 
 

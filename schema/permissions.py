@@ -27,3 +27,6 @@ def allow(*roles: Role) -> type[BasePermission]:
 
 READ_ANY = allow(Role.OFFICER, Role.ANALYST, Role.INTEGRATOR, Role.DECLARANT)
 LICENSE_FEED = allow(Role.INTEGRATOR)
+DECLARE = allow(Role.DECLARANT, Role.OFFICER)
+OFFICER = allow(Role.OFFICER)
+PREVIEW = allow(Role.DECLARANT, Role.OFFICER, Role.ANALYST)

@@ -12,7 +12,7 @@ import strawberry
 from bson import ObjectId
 from bson.errors import InvalidId as BsonInvalidId
 
-from schema.errors import InvalidId
+from schema.errors import InvalidId, InvalidPagination
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -87,3 +87,19 @@ FIRST = strawberry.argument(description=f"Page size from the start or `after` (0
 AFTER = strawberry.argument(description="Cursor of the edge after which the page starts.")
 LAST = strawberry.argument(description=f"Page size up to the end or `before` (0-{MAX_PAGE}).")
 BEFORE = strawberry.argument(description="Cursor of the edge before which the page ends.")
+
+
+def check_page_arguments(
+    first: int | None, last: int | None, after: str | None, before: str | None
+) -> tuple[int | None, int | None]:
+    """Relay arguments: ``first`` or ``last`` (not both), each 0..100; default first 20."""
+    if first is not None and last is not None:
+        raise InvalidPagination("pass either first or last, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= MAX_PAGE:
+            raise InvalidPagination(f"{name} must be between 0 and {MAX_PAGE}, got {value}")
+    if first is None and last is None:
+        if before is not None:
+            return None, DEFAULT_PAGE
+        first = DEFAULT_PAGE
+    return first, last

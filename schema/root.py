@@ -18,22 +18,39 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from api.auth import Role
+from resolvers import declarations as declaration_resolvers
+from resolvers import ledger as ledger_resolvers
 from resolvers import licenses as license_resolvers
 from resolvers import nodes as node_resolvers
+from schema.declarations.payloads import (
+    AccountDeclarationPayload,
+    ControlDeclarationPayload,
+    CorrectDeclarationPayload,
+    DeclarationPreview,
+    ExtendReleaseDeadlinePayload,
+    RefuseReleasePayload,
+    RegisterDeclarationPayload,
+    ReleaseDeclarationPayload,
+    RunAutomaticModePayload,
+    WithdrawDeclarationPayload,
+)
+from schema.declarations.types import Declaration, DeclarationConnection
 from schema.errors import should_mask
+from schema.ledger import AccountingNotification, LedgerVerification, NotificationConnection
 from schema.licenses.payloads import (
     AmendLicensePayload,
     LicenseStatusPayload,
     RegisterLicensePayload,
 )
 from schema.licenses.types import License, LicenseConnection
-from schema.permissions import LICENSE_FEED, READ_ANY
+from schema.permissions import DECLARE, LICENSE_FEED, OFFICER, PREVIEW, READ_ANY, allow
 from schema.relay import Node
 from schema.scalars import SCALARS
 
 
-@strawberry.type(description="Everything that can be read.")
-class Query:
+@strawberry.type(description="Licences, declarations, the ledger.")
+class CustomsQuery:
     node: Node | None = strawberry.field(
         resolver=node_resolvers.node,
         permission_classes=[READ_ANY],
@@ -61,9 +78,41 @@ class Query:
         description="Licences, filtered and ordered; `first` at most 100 (default 20).",
     )
 
+    declaration: Declaration | None = strawberry.field(
+        resolver=declaration_resolvers.declaration_by_number,
+        permission_classes=[READ_ANY],
+        description="A declaration by its number. DECLARANT keys see only their own.",
+    )
+    declaration_by_id: Declaration | None = strawberry.field(
+        resolver=declaration_resolvers.declaration_by_id,
+        permission_classes=[READ_ANY],
+        description="A declaration by its global ID.",
+    )
+    declarations: DeclarationConnection = strawberry.field(
+        resolver=declaration_resolvers.declarations,
+        permission_classes=[READ_ANY],
+        description="Declarations, newest first, filtered; DECLARANT keys see their own.",
+    )
+    preview_declaration: DeclarationPreview = strawberry.field(
+        resolver=declaration_resolvers.preview_declaration,
+        permission_classes=[PREVIEW],
+        description="What control (p.6) and accounting (p.7-8) would say for a draft; "
+        "nothing is written.",
+    )
+    accounting_notifications: NotificationConnection = strawberry.field(
+        resolver=ledger_resolvers.accounting_notifications,
+        permission_classes=[READ_ANY],
+        description="Accounting notifications (p.10), newest first.",
+    )
+    verify_ledger: LedgerVerification | None = strawberry.field(
+        resolver=ledger_resolvers.verify_ledger,
+        permission_classes=[allow(Role.OFFICER, Role.ANALYST)],
+        description="Check a licence's ledger chain and its figures against it (DESIGN).",
+    )
 
-@strawberry.type(description="Everything that changes data. Each mutation is idempotent.")
-class Mutation:
+
+@strawberry.type(description="Licence feed and licensed goods control.")
+class CustomsMutation:
     register_license: RegisterLicensePayload = strawberry.mutation(
         resolver=license_resolvers.register_license,
         permission_classes=[LICENSE_FEED],
@@ -90,6 +139,67 @@ class Mutation:
         description="Termination of a licence; final (p.9).",
     )
 
+    register_declaration: RegisterDeclarationPayload = strawberry.mutation(
+        resolver=declaration_resolvers.register_declaration,
+        permission_classes=[DECLARE],
+        description="Register a declaration; its release deadline starts (DESIGN).",
+    )
+    control_declaration: ControlDeclarationPayload = strawberry.mutation(
+        resolver=declaration_resolvers.control_declaration,
+        permission_classes=[OFFICER],
+        description="Compare every item with its licence line (Order 1907 p.6).",
+    )
+    account_declaration: AccountDeclarationPayload = strawberry.mutation(
+        resolver=declaration_resolvers.account_declaration,
+        permission_classes=[OFFICER],
+        description="Write the items off their licences, all or nothing, with the "
+        "accounting notification (p.7-8, p.10); a full declaration actualises its "
+        "temporary ones (p.11-12).",
+    )
+    release_declaration: ReleaseDeclarationPayload = strawberry.mutation(
+        resolver=declaration_resolvers.release_declaration,
+        permission_classes=[OFFICER],
+        description="Release the goods (p.8-10).",
+    )
+    refuse_release: RefuseReleasePayload = strawberry.mutation(
+        resolver=declaration_resolvers.refuse_release,
+        permission_classes=[OFFICER],
+        description="Refuse release on grounds that hold (p.9); annuls the accounting (p.4).",
+    )
+    withdraw_declaration: WithdrawDeclarationPayload = strawberry.mutation(
+        resolver=declaration_resolvers.withdraw_declaration,
+        permission_classes=[DECLARE],
+        description="Withdraw before release; annuls the accounting (p.4).",
+    )
+    correct_declaration: CorrectDeclarationPayload = strawberry.mutation(
+        resolver=declaration_resolvers.correct_declaration,
+        permission_classes=[DECLARE],
+        description="Correct the items: a new revision, accounting adjusted, control again.",
+    )
+    extend_release_deadline: ExtendReleaseDeadlinePayload = strawberry.mutation(
+        resolver=declaration_resolvers.extend_release_deadline,
+        permission_classes=[OFFICER],
+        description="Extend the release deadline by whole hours, with a reason (DESIGN).",
+    )
+    run_automatic_mode: RunAutomaticModePayload = strawberry.mutation(
+        resolver=declaration_resolvers.run_automatic_mode,
+        permission_classes=[OFFICER],
+        description="Control, accounting and the release decision with no officer, traced "
+        "(p.13); releases or hands to an officer, never refuses.",
+    )
+
+
+def merged(name: str, description: str, *parts: type) -> type:
+    """One root type from per-domain parts (each domain keeps its fields in its module)."""
+    return strawberry.type(type(name, parts, {}), description=description)
+
+
+#: Domains add their Query and Mutation parts here.
+Query = merged("Query", "Everything that can be read.", CustomsQuery)
+Mutation = merged(
+    "Mutation", "Everything that changes data. Each mutation is idempotent.", CustomsMutation
+)
+
 
 class Schema(strawberry.Schema):
     """Strawberry's schema, logging only unexpected errors: refusals that the client
@@ -115,7 +225,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> strawberry.Sc
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[License],
+        types=[License, Declaration, AccountingNotification],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )

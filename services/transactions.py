@@ -94,20 +94,26 @@ KEY_REUSED = "MESSAGE_ID_REUSED"
 
 
 async def _replay(
-    db: AsyncDatabase[Document], scope: str, key: str, operation: str, digest: str
+    db: AsyncDatabase[Document],
+    scope: str,
+    key: str,
+    operation: str,
+    digest: str,
+    key_field: str = "messageId",
 ) -> Outcome | None:
     record = await db.idempotency.find_one({"scope": scope, "key": key})
     if record is None:
         return None
     if record["operation"] != operation or record["hash"] != digest:
+        code = KEY_REUSED if key_field == "messageId" else "IDEMPOTENCY_KEY_REUSED"
         return Outcome(
             None,
             [
                 Problem(
-                    KEY_REUSED,
+                    code,
                     f"the key {key!r} was already used for a different {record['operation']} "
-                    "message; send new content with a new key",
-                    ("messageId",),
+                    "request; send new content with a new key",
+                    (key_field,),
                 )
             ],
         )
@@ -124,6 +130,7 @@ async def idempotent(
     content: Any,
     now: datetime,
     work: Callable[[AsyncClientSession], Awaitable[Document]],
+    key_field: str = "messageId",
 ) -> Outcome:
     """Run ``work`` once per (scope, key).
 
@@ -132,7 +139,7 @@ async def idempotent(
     records nothing, so the same key can be sent again once the problem is fixed.
     """
     digest = content_hash(operation, content)
-    if (earlier := await _replay(db, scope, key, operation, digest)) is not None:
+    if (earlier := await _replay(db, scope, key, operation, digest, key_field)) is not None:
         return earlier
 
     async def transaction(session: AsyncClientSession) -> Document:
@@ -158,7 +165,7 @@ async def idempotent(
         if not _is_idempotency_clash(error):
             raise
         # A concurrent request with the same key committed first.
-        earlier = await _replay(db, scope, key, operation, digest)
+        earlier = await _replay(db, scope, key, operation, digest, key_field)
         if earlier is None:  # pragma: no cover - the clash proves the record exists
             raise
         return earlier

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import cast
-
 import strawberry
 
+from schema.enum_factory import described_enum
 from schema.errors import UserError
 from schema.licenses.types import License
 
@@ -33,9 +31,7 @@ _EXISTING_CODES = {
 }
 
 
-def _codes(name: str, description: str, codes: dict[str, str]) -> type[Enum]:
-    members = {code: strawberry.enum_value(code, description=text) for code, text in codes.items()}
-    return strawberry.enum(cast(type[Enum], Enum(name, members)), description=description)
+_codes = described_enum
 
 
 RegisterLicenseErrorCode = _codes(
@@ -46,7 +42,12 @@ RegisterLicenseErrorCode = _codes(
 AmendLicenseErrorCode = _codes(
     "AmendLicenseErrorCode",
     "Why a licence amendment was refused.",
-    {**_LINE_CODES, **_EXISTING_CODES, "NOTHING_TO_AMEND": "The amendment changes nothing."},
+    {
+        **_LINE_CODES,
+        **_EXISTING_CODES,
+        "NOTHING_TO_AMEND": "The amendment changes nothing.",
+        "UNIT_CHANGE_WITH_ACCOUNTING": "A line with accounted quantity cannot change unit.",
+    },
 )
 LicenseStatusErrorCode = _codes(
     "LicenseStatusErrorCode",

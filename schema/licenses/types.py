@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as PyDecimal
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from bson import ObjectId
@@ -14,6 +14,8 @@ from strawberry.scalars import JSON
 from api.context import Info
 from domain.licences import line_is_exhausted
 from domain.units import UNITS
+from resolvers import ledger as ledger_resolvers
+from schema.ledger import LedgerConnection, LedgerEntry
 from schema.licenses.enums import (
     ControlMode,
     Direction,
@@ -21,7 +23,7 @@ from schema.licenses.enums import (
     LicenseStatus,
     LicenseType,
 )
-from schema.relay import Connection, Node, to_global_id
+from schema.relay import AFTER, BEFORE, FIRST, LAST, Connection, Node, to_global_id
 from schema.scalars import DateTime, Decimal, HsCode, Inn
 
 Document = dict[str, Any]
@@ -185,6 +187,28 @@ class License(Node):
     async def history(self, info: Info) -> list[LicenseHistoryEntry]:
         docs = await info.context.loaders.license_history.load(self.object_id)
         return [LicenseHistoryEntry.from_doc(doc) for doc in docs]
+
+    @strawberry.field(description="The licence's ledger, newest entry first (p.3; DESIGN).")
+    async def ledger(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
+    ) -> LedgerConnection:
+        return await ledger_resolvers.ledger_of(info, self.object_id, first, after, last, before)
+
+    @strawberry.field(
+        description="Each line's figures as of a past moment: the last ledger entry of the "
+        "line at or before it (lines without one then had none)."
+    )
+    async def balances_at(
+        self,
+        info: Info,
+        moment: Annotated[DateTime, strawberry.argument(description="The moment.")],
+    ) -> list[LedgerEntry]:
+        return await ledger_resolvers.balances_at(info, self.object_id, moment)
 
 
 LicenseConnection = Connection[License]

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from domain.control import DiscrepancyCode as DomainDiscrepancyCode
+from schema.enum_factory import described_enum
+
+
+@strawberry.enum(description="Kind of declaration (Order 1907 p.11-12).")
+class DeclarationKind(Enum):
+    STANDARD = strawberry.enum_value("STANDARD", description="An ordinary declaration.")
+    TEMPORARY = strawberry.enum_value(
+        "TEMPORARY", description="Temporary declaration of periodic export declaring (p.11)."
+    )
+    FULL = strawberry.enum_value(
+        "FULL", description="Full declaration completing temporary ones (p.12)."
+    )
+
+
+@strawberry.enum(description="Where a declaration stands (Order 1907 p.4, p.6-10).")
+class DeclarationStatus(Enum):
+    REGISTERED = strawberry.enum_value("REGISTERED", description="Registered, not controlled.")
+    CONTROLLED = strawberry.enum_value(
+        "CONTROLLED", description="Compared with its licences (p.6); see discrepancies."
+    )
+    ACCOUNTED = strawberry.enum_value(
+        "ACCOUNTED", description="Quantities written off the licences (p.7-8)."
+    )
+    RELEASED = strawberry.enum_value("RELEASED", description="Goods released (p.8-10). Final.")
+    REFUSED = strawberry.enum_value(
+        "REFUSED", description="Release refused (p.9); accounting annulled (p.4). Final."
+    )
+    WITHDRAWN = strawberry.enum_value(
+        "WITHDRAWN", description="Withdrawn by the declarant; accounting annulled (p.4). Final."
+    )
+
+
+_DISCREPANCY_TEXT = {
+    "LICENCE_UNKNOWN": "No licence data with this number was received (p.2-3).",
+    "LICENCE_LEGACY": "The licence was put on control before the Technology (p.2).",
+    "LICENCE_SUSPENDED": "The licence is suspended: a refusal ground at once (p.9).",
+    "LICENCE_TERMINATED": "The licence is terminated: a refusal ground at once (p.9).",
+    "LICENCE_EXHAUSTED": "An exhaustion message was received for the licence (p.9).",
+    "DIRECTION_MISMATCH": "The declaration's direction differs from the licence's (p.6).",
+    "OUTSIDE_VALIDITY": "The declaration date is outside the licence's validity (p.6).",
+    "HOLDER_MISMATCH": "The declarant is not the licence holder (DESIGN).",
+    "LICENCE_DATE_MISMATCH": "The licence date stated differs (does not affect restrictions).",
+    "LINE_UNKNOWN": "The licence has no such line (p.6).",
+    "HS_CODE_MISMATCH": "The item's HS code does not start with the line's (p.6).",
+    "NAME_MISMATCH": "The item's name does not contain the line's name (p.6, DESIGN).",
+    "UNIT_MISMATCH": "The units differ and do not convert (p.6, DESIGN).",
+    "VALUE_NOT_COMPARABLE": "The value's currency differs from the line's value limit.",
+    "QUANTITY_EXCEEDS_AVAILABLE": "More than the line has available (p.8): exhaustion.",
+    "VALUE_EXCEEDS_AVAILABLE": "More value than the line has available (p.8): exhaustion.",
+    "EARLIER_ACCOUNTING_INVALID": "The earlier accounting cited does not check out (p.7).",
+}
+assert set(_DISCREPANCY_TEXT) == {c.value for c in DomainDiscrepancyCode}
+
+DiscrepancyCode = described_enum(
+    "DiscrepancyCode", "Stable codes of control findings (Order 1907 p.6).", _DISCREPANCY_TEXT
+)
+
+RefusalGround = described_enum(
+    "RefusalGround",
+    "Grounds for refusing release (Order 1907 p.9).",
+    {
+        "EXHAUSTION": "The licence's quantity or value is exhausted.",
+        "SUSPENSION": "The licence is suspended.",
+        "TERMINATION": "The licence is terminated.",
+        "UNFIXED_DISCREPANCIES": "Discrepancies affecting restrictions not fixed by the deadline.",
+    },
+)
+
+LedgerOperation = described_enum(
+    "LedgerOperation",
+    "What a ledger entry did to its line.",
+    {
+        "LIMIT_CHANGE": "The licence's limit was set or amended (p.2-3).",
+        "WRITE_OFF": "Quantity written off for a declaration item (p.7).",
+        "ANNULMENT": "A write-off returned on withdrawal or refusal (p.4).",
+        "ACTUALISATION": "Temporary declarations trued up by the full one (p.11-12).",
+        "RELEASE": "Accounted goods released (p.8, p.10).",
+    },
+)
+
+NotificationKind = described_enum(
+    "NotificationKind",
+    "What an accounting notification reports (Order 1907 p.10).",
+    {
+        "ACCOUNTED": "Quantities written off for a declaration.",
+        "ACTUALISED": "Temporary declarations actualised by a full one (p.12).",
+        "ANNULLED": "Accounting annulled on withdrawal or refusal (p.4).",
+        "RELEASED": "Accounted goods released.",
+    },
+)

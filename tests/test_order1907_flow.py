@@ -1,0 +1,46 @@
+"""Order 1907 end to end through the API: the happy path and its figures."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+from tests.declarations_support import (
+    ACCOUNT,
+    CONTROL,
+    RELEASE,
+    declaration_input,
+    item,
+    lines,
+    new_licence,
+    op,
+    register,
+)
+
+
+async def test_p6_p7_p10_p8_control_account_release(api: Api) -> None:
+    """Order 1907 p.6 control, p.7 accounting before release, p.10 notification, p.8
+    release within the licence's quantity."""
+    licence = await new_licence(api)
+    registered = await register(api, declaration_input([item(licence, quantity="40")]))
+    assert registered["userErrors"] == []
+    number = registered["declaration"]["number"]
+    assert registered["declaration"]["status"] == "REGISTERED"
+
+    controlled = await op(api, CONTROL, {"number": number})
+    assert controlled["userErrors"] == []
+    assert controlled["declaration"]["status"] == "CONTROLLED"
+    assert controlled["declaration"]["discrepancies"] == []
+
+    accounted = await op(api, ACCOUNT, {"number": number})
+    assert accounted["userErrors"] == [], accounted
+    decl = accounted["declaration"]
+    assert decl["status"] == "ACCOUNTED"
+    assert decl["accountingNotification"]["kind"] == "ACCOUNTED"
+    assert [e["operation"] for e in decl["ledgerEntries"]] == ["WRITE_OFF"]
+    line = (await lines(api, licence))[0]
+    assert (line["accounted"], line["released"], line["available"]) == ("40", "0", "60")
+
+    released = await op(api, RELEASE, {"number": number})
+    assert released["userErrors"] == [], released
+    assert released["declaration"]["status"] == "RELEASED"
+    line = (await lines(api, licence))[0]
+    assert (line["accounted"], line["released"], line["available"]) == ("40", "40", "60")
