@@ -18,8 +18,12 @@ DECLARATION_FIELDS = """
   items { itemNo name hsCode quantity unit value currency licenseNumber lineNo earlierDeclaration }
   discrepancies { code itemNo message affectsRestrictions fixable licenseNumber lineNo }
   refusal { grounds { code message itemNos } reason }
-  accountingNotification { id kind entries { licenseNumber lineNo itemNo operation quantity value } }
-  ledgerEntries { seq licenseNumber lineNo operation quantity value after { limit accounted released } }
+  accountingNotification {
+    id kind entries { licenseNumber lineNo itemNo operation quantity value }
+  }
+  ledgerEntries {
+    seq licenseNumber lineNo operation quantity value after { limit accounted released }
+  }
   autoTrace { step point passed detail }
   statusHistory { status reason }
 """
@@ -94,7 +98,9 @@ async def new_licence(api: Api, **overrides: Any) -> str:
     return number
 
 
-async def op(api: Api, document: str, payload: dict[str, Any], role: str = "OFFICER") -> dict[str, Any]:
+async def op(
+    api: Api, document: str, payload: dict[str, Any], role: str = "OFFICER"
+) -> dict[str, Any]:
     """Send a declaration mutation with a fresh idempotency key; return its payload."""
     payload = {"idempotencyKey": unique("k"), **payload}
     body = await api.data(document, {"input": payload}, role=role)
@@ -102,7 +108,9 @@ async def op(api: Api, document: str, payload: dict[str, Any], role: str = "OFFI
     return result
 
 
-async def register(api: Api, declaration: dict[str, Any], role: str = "DECLARANT") -> dict[str, Any]:
+async def register(
+    api: Api, declaration: dict[str, Any], role: str = "DECLARANT"
+) -> dict[str, Any]:
     return await op(api, REGISTER_DECLARATION, {"declaration": declaration}, role=role)
 
 

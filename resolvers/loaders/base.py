@@ -10,6 +10,9 @@ from aiodataloader import DataLoader
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
+#: One reply holds the whole batch (up to the server's 16 MB limit): a page's nested read
+#: is one command, not one plus a getMore per 101 documents.
+BATCH = 100_000
 
 
 class ByFieldLoader(DataLoader):
@@ -25,7 +28,9 @@ class ByFieldLoader(DataLoader):
     async def batch_load_fn(self, keys: list[Hashable]) -> list[Document | None]:
         found = {
             doc[self.field]: doc
-            async for doc in self.db[self.collection].find({self.field: {"$in": list(keys)}})
+            async for doc in self.db[self.collection]
+            .find({self.field: {"$in": list(keys)}})
+            .batch_size(BATCH)
         }
         return [found.get(key) for key in keys]
 
@@ -44,7 +49,10 @@ class ManyByFieldLoader(DataLoader):
     async def batch_load_fn(self, keys: list[Hashable]) -> list[list[Document]]:
         grouped: dict[Hashable, list[Document]] = defaultdict(list)
         cursor = (
-            self.db[self.collection].find({self.field: {"$in": list(keys)}}).sort(list(self.sort))
+            self.db[self.collection]
+            .find({self.field: {"$in": list(keys)}})
+            .sort(list(self.sort))
+            .batch_size(BATCH)
         )
         async for doc in cursor:
             grouped[doc[self.field]].append(doc)
