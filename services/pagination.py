@@ -2,7 +2,10 @@
 
 A cursor encodes the sort key of an item (and its ``_id`` when the sort key is not
 unique), so pages stay stable while documents are added, and each page is one indexed
-range query: no ``skip``.
+range query: no ``skip``.  After a cursor on a non-unique key the range is inclusive
+(``value >= v``) and the few items tied at ``v`` that came before are dropped while
+reading: a plain range is served by the ``(key, _id)`` index on every server, where the
+textbook ``$or`` is not (SecantusDB scans for a top-level ``$or``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from bson import json_util
@@ -34,9 +38,14 @@ def encode_cursor(doc: Document, field: str, unique: bool) -> str:
     return base64.urlsafe_b64encode(json_util.dumps(key).encode()).decode()
 
 
+_JSON = json_util.JSONOptions(tz_aware=True, tzinfo=UTC)
+
+
 def _decode_cursor(cursor: str, unique: bool) -> list[Any]:
     try:
-        key = json_util.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        key = json_util.loads(
+            base64.urlsafe_b64decode(cursor.encode()).decode(), json_options=_JSON
+        )
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadCursor(f"{cursor!r} is not a cursor of this list") from None
     if not isinstance(key, list) or len(key) != (1 if unique else 2):
@@ -59,10 +68,18 @@ def all_of(parts: list[Document]) -> Document:
 
 
 def _beyond(key: list[Any], field: str, ascending: bool, unique: bool) -> Document:
-    op = "$gt" if ascending else "$lt"
+    """The range after the cursor: strict for a unique key, inclusive otherwise (ties at
+    the cursor's value are then sorted out by ``_before_cursor``)."""
     if unique:
-        return {field: {op: key[0]}}
-    return {"$or": [{field: {op: key[0]}}, {field: key[0], "_id": {op: key[1]}}]}
+        return {field: {"$gt" if ascending else "$lt": key[0]}}
+    return {field: {"$gte" if ascending else "$lte": key[0]}}
+
+
+def _before_cursor(doc: Document, key: list[Any], field: str, ascending: bool) -> bool:
+    """A document tied with the cursor's value that the cursor's page already showed."""
+    if doc[field] != key[0]:
+        return False
+    return bool(doc["_id"] <= key[1]) if ascending else bool(doc["_id"] >= key[1])
 
 
 async def paginate(
@@ -89,12 +106,23 @@ async def paginate(
     cursor = before if backward else after
     direction_asc = ascending != backward
     conditions = [query]
-    if cursor is not None:
-        conditions.append(_beyond(_decode_cursor(cursor, unique), field, direction_asc, unique))
+    key = None if cursor is None else _decode_cursor(cursor, unique)
+    if key is not None:
+        conditions.append(_beyond(key, field, direction_asc, unique))
     filter_ = all_of(conditions)
     order = 1 if direction_asc else -1
     sort = [(field, order)] if unique else [(field, order), ("_id", order)]
-    docs = await collection.find(filter_).sort(sort).limit(size + 1).to_list()
+    found = collection.find(filter_).sort(sort)
+    docs: list[Document] = []
+    if key is None or unique:
+        docs = await found.limit(size + 1).to_list()
+    else:
+        async with found.batch_size(size + 2) as reading:
+            async for doc in reading:
+                if not _before_cursor(doc, key, field, direction_asc):
+                    docs.append(doc)
+                    if len(docs) > size:
+                        break
     more = len(docs) > size
     docs = docs[:size]
     if backward:
