@@ -175,6 +175,14 @@ def licence_is_exhausted(lines_exhausted: list[bool]) -> bool:
     return bool(lines_exhausted) and all(lines_exhausted)
 
 
+def licence_state(status: LicenseStatus, exhausted: bool) -> str:
+    """The status shown and filtered on: ACTIVE becomes EXHAUSTED when every line is used
+    up (DESIGN "Exhaustion"); SUSPENDED and TERMINATED stay as they are."""
+    if status is LicenseStatus.ACTIVE and exhausted:
+        return "EXHAUSTED"
+    return status.value
+
+
 def is_accountable(control_mode: ControlMode) -> Problem | None:
     """Order 1907 p.2: licences put on control before the Technology are outside it; they
     are stored but refused for accounting with this reason."""

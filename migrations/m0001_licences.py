@@ -57,6 +57,7 @@ LICENSE_SCHEMA: Document = {
         "controlMode": {"enum": ["ELECTRONIC", "LEGACY"]},
         "status": {"enum": ["ACTIVE", "SUSPENDED", "TERMINATED"]},
         "exhausted": {"bsonType": "bool"},
+        "state": {"enum": ["ACTIVE", "EXHAUSTED", "SUSPENDED", "TERMINATED"]},
         "lines": {"bsonType": "array", "minItems": 1, "items": _LINE},
         "version": {"bsonType": "int", "minimum": 1},
     },
@@ -79,7 +80,7 @@ async def up(db: AsyncDatabase[Document]) -> None:
     await db.licenses.create_indexes(
         [
             IndexModel([("number", ASCENDING)], unique=True, name="number_unique"),
-            IndexModel([("status", ASCENDING), ("exhausted", ASCENDING), ("number", ASCENDING)]),
+            IndexModel([("state", ASCENDING), ("number", ASCENDING)]),
             IndexModel([("direction", ASCENDING), ("number", ASCENDING)]),
             IndexModel([("holder.inn", ASCENDING), ("number", ASCENDING)]),
             IndexModel([("lines.hsCode", ASCENDING)]),

@@ -85,13 +85,6 @@ async def load_license_node(info: Info, object_id: ObjectId) -> License | None:
     return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
 
 
-_STATUS_QUERIES: dict[LicenseStatus, Document] = {
-    LicenseStatus.ACTIVE: {"status": "ACTIVE", "exhausted": False},
-    LicenseStatus.EXHAUSTED: {"status": "ACTIVE", "exhausted": True},
-    LicenseStatus.SUSPENDED: {"status": "SUSPENDED"},
-    LicenseStatus.TERMINATED: {"status": "TERMINATED"},
-}
-
 _ORDER_FIELDS: dict[LicenseOrderField, tuple[str, bool]] = {
     LicenseOrderField.NUMBER: ("number", True),
     LicenseOrderField.VALID_FROM: ("validFrom", False),
@@ -100,17 +93,15 @@ _ORDER_FIELDS: dict[LicenseOrderField, tuple[str, bool]] = {
 }
 
 
+#: A filter that matches no document, answered from the ``_id`` index.
+NOTHING: Document = {"_id": {"$in": []}}
+
+
 def _status_query(statuses: list[LicenseStatus]) -> Document:
-    """Any of ``statuses``: an ``$in`` on the stored status unless the choice splits the
-    stored ACTIVE into ACTIVE / EXHAUSTED, which needs an ``$or``."""
-    wanted = list(dict.fromkeys(statuses))
-    if len(wanted) == 1:
-        return _STATUS_QUERIES[wanted[0]]
-    in_force = {LicenseStatus.ACTIVE, LicenseStatus.EXHAUSTED}
-    if len(in_force.intersection(wanted)) == 1:
-        return {"$or": [_STATUS_QUERIES[s] for s in wanted]}
-    stored = list(dict.fromkeys("ACTIVE" if s in in_force else s.name for s in wanted))
-    return {"status": stored[0]} if len(stored) == 1 else {"status": {"$in": stored}}
+    """Any of ``statuses``, on the stored ``state`` (the status with EXHAUSTED derived,
+    kept with every write): one indexed field, no ``$or``."""
+    wanted = list(dict.fromkeys(s.name for s in statuses))
+    return {"state": wanted[0]} if len(wanted) == 1 else {"state": {"$in": wanted}}
 
 
 def license_query(filter_: LicenseFilter | None, principal: Principal) -> Document:
@@ -124,6 +115,8 @@ def license_query(filter_: LicenseFilter | None, principal: Principal) -> Docume
         if filter_.direction is not None:
             parts.append({"direction": filter_.direction.name})
         if filter_.holder_inn is not None:
+            if visibility and visibility["holder.inn"] != filter_.holder_inn:
+                return NOTHING  # a DECLARANT asking for another holder's licences
             parts.append({"holder.inn": filter_.holder_inn})
         if filter_.hs_code_prefix is not None:
             prefix = filter_.hs_code_prefix

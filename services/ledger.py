@@ -35,7 +35,13 @@ from domain.accounting import (
     line_figures_after,
     verify_chain,
 )
-from domain.licences import licence_is_exhausted, line_available, line_is_exhausted
+from domain.licences import (
+    LicenseStatus,
+    licence_is_exhausted,
+    licence_state,
+    line_available,
+    line_is_exhausted,
+)
 from domain.problems import Problem, RuleViolation
 from services.transactions import ConcurrentUpdate
 
@@ -184,6 +190,7 @@ async def write_movements(
         "ledgerHash": write.head,
         "exhausted": exhausted(write.lines),
     }
+    changes["state"] = licence_state(LicenseStatus(licence["status"]), changes["exhausted"])
     result = await db.licenses.update_one(
         {
             "_id": licence["_id"],

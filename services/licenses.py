@@ -29,6 +29,7 @@ from domain.licences import (
     check_holder,
     check_lines,
     check_validity,
+    licence_state,
     status_after,
 )
 from domain.problems import Problem, RuleViolation
@@ -246,6 +247,7 @@ class LicenseFeed:
                 "controlMode": reg.control_mode.value,
                 "status": LicenseStatus.ACTIVE.value,
                 "exhausted": exhausted(write.lines),
+                "state": licence_state(LicenseStatus.ACTIVE, exhausted(write.lines)),
                 "lines": write.lines,
                 "version": 1,
                 "ledgerSeq": write.seq,
@@ -303,6 +305,7 @@ class LicenseFeed:
             raise RuleViolation([status])
         changes, entries = build_update(current)
         changes.update(status=status.value, updatedAt=self.now, version=current["version"] + 1)
+        changes["state"] = licence_state(status, changes.get("exhausted", current["exhausted"]))
         updated = await self.db.licenses.find_one_and_update(
             {
                 "_id": current["_id"],
