@@ -184,13 +184,14 @@ async def write_movements(
         at,
         refs,
     )
-    changes = {
+    used_up = exhausted(write.lines)
+    changes: Document = {
         "lines": write.lines,
         "ledgerSeq": write.seq,
         "ledgerHash": write.head,
-        "exhausted": exhausted(write.lines),
+        "exhausted": used_up,
+        "state": licence_state(LicenseStatus(licence["status"]), used_up),
     }
-    changes["state"] = licence_state(LicenseStatus(licence["status"]), changes["exhausted"])
     result = await db.licenses.update_one(
         {
             "_id": licence["_id"],
