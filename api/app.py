@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import API_KEY_HEADER, Principal, authenticate
 from api.clock import CLOCK_HEADER, Clock, SystemClock, parse_clock_header
@@ -33,6 +34,12 @@ from api.context import Context
 from api.db import Database, open_database
 from api.logs import configure_logging, request_id_var
 from api.settings import Settings, get_settings
+from api.websocket import (
+    NOBODY,
+    SubscriptionContext,
+    SubscriptionsOnlyHandler,
+    authenticate_connection,
+)
 from migrations.runner import MigrationLocked, migrate
 from resolvers.loaders import make_loaders
 from schema.root import build_schema
@@ -156,7 +163,10 @@ class RequestMiddleware:
 
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI GraphQL with our typed context; its own IDE is off (we serve a
-    self-hosted GraphiQL at /graphiql/)."""
+    self-hosted GraphiQL at /graphiql/).  Subscriptions: graphql-transport-ws, the key in
+    ``connection_init`` (api/websocket.py)."""
+
+    graphql_transport_ws_handler_class = SubscriptionsOnlyHandler
 
     def __init__(self, state: AppState) -> None:
         settings = state.settings
@@ -164,14 +174,30 @@ class GraphQLApp(GraphQL[Context, None]):
             build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases),
             graphql_ide=None,
             allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.state = state
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object]:
+        return await authenticate_connection(context)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         database = self.state.database
         assert database is not None
-        principal: Principal = request.state.principal
         now: datetime = request.state.now
+        if request.scope["type"] == "websocket":  # the principal comes in connection_init
+            return SubscriptionContext(
+                request=request,
+                response=None,
+                client=database.client,
+                db=database.db,
+                settings=self.state.settings,
+                principal=NOBODY,
+                now=now,
+                loaders=make_loaders(database.db),
+            )
+        principal: Principal = request.state.principal
         return Context(
             request=request,
             response=response,

@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     db_timeout_ms: int = Field(
         default=10_000, description="Server selection and connect timeout, milliseconds."
     )
+    permit_sequence_width: int = Field(
+        default=4,
+        ge=1,
+        le=12,
+        description="Minimum width of the sequence part of a permit number, zero-padded; "
+        "longer numbers grow past it (Permit rules p.2, DESIGN 'Permit number').",
+    )
+    permit_max_term_months: int = Field(
+        default=36,
+        gt=0,
+        description="Cap of a permit's processing term with all its extensions, in months "
+        "(DESIGN 'Term'; the Customs Code's maximum is 36).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -247,16 +247,23 @@ def check_transition(current: DeclarationStatus, target: DeclarationStatus) -> l
     ]
 
 
+def check_not_covered(covered_by_full: bool, action: str) -> list[Problem]:
+    """DESIGN "Temporary declarations" (Order 1907 p.4, p.12): a temporary declaration
+    covered by a full one is settled through it; withdrawing, refusing or correcting it
+    alone would change figures the full declaration has actualised."""
+    if not covered_by_full:
+        return []
+    return [
+        Problem(
+            "COVERED_BY_FULL_DECLARATION",
+            f"this temporary declaration is covered by a full declaration and cannot be "
+            f"{action} alone",
+        )
+    ]
+
+
 def check_withdrawal(status: DeclarationStatus, covered_by_full: bool) -> list[Problem]:
     """DESIGN "Withdrawal" only before release; "Temporary declarations": one already
     covered by a full declaration cannot be withdrawn alone (Order 1907 p.4, p.12)."""
     problems = check_transition(status, DeclarationStatus.WITHDRAWN)
-    if covered_by_full:
-        problems.append(
-            Problem(
-                "COVERED_BY_FULL_DECLARATION",
-                "this temporary declaration is covered by a full declaration and cannot be "
-                "withdrawn alone",
-            )
-        )
-    return problems
+    return problems + check_not_covered(covered_by_full, "withdrawn")

@@ -34,6 +34,8 @@ class LicenseEvent(StrEnum):
     SUSPENDED = "SUSPENDED"
     RESUMED = "RESUMED"
     TERMINATED = "TERMINATED"
+    EXHAUSTION_REPORTED = "EXHAUSTION_REPORTED"
+    """The feed reports the licence's quantity exhausted (Order 1907 p.9)."""
 
 
 class ControlMode(StrEnum):
@@ -139,6 +141,7 @@ _TRANSITIONS: dict[LicenseEvent, tuple[set[LicenseStatus], LicenseStatus | None]
         {LicenseStatus.ACTIVE, LicenseStatus.SUSPENDED},
         LicenseStatus.TERMINATED,
     ),
+    LicenseEvent.EXHAUSTION_REPORTED: ({LicenseStatus.ACTIVE, LicenseStatus.SUSPENDED}, None),
 }
 
 
@@ -149,7 +152,7 @@ def status_after(current: LicenseStatus, event: LicenseEvent) -> LicenseStatus |
     if current not in allowed_from:
         return Problem(
             "INVALID_STATUS_TRANSITION",
-            f"a licence that is {current.value} cannot be {event.value.lower()}",
+            f"a licence that is {current.value} does not take a {event.value} message",
         )
     return target or current
 

@@ -68,7 +68,16 @@ HISTORY_SCHEMA: Document = {
     "required": ["licenseId", "seq", "kind", "messageId", "sentBy", "receivedAt"],
     "properties": {
         "seq": {"bsonType": "int", "minimum": 1},
-        "kind": {"enum": ["REGISTERED", "AMENDED", "SUSPENDED", "RESUMED", "TERMINATED"]},
+        "kind": {
+            "enum": [
+                "REGISTERED",
+                "AMENDED",
+                "SUSPENDED",
+                "RESUMED",
+                "TERMINATED",
+                "EXHAUSTION_REPORTED",
+            ]
+        },
         "messageId": string_field("feed message id"),
         "receivedAt": {"bsonType": "date"},
     },

@@ -20,7 +20,7 @@ _OFFICE_CODE = r"^\d{8}$"
 _HS_CODE = r"^\d{4}(\d{2}(\d{2}\d?\d?)?)?$"
 _STATUSES = ["PREPARED", "IN_FORCE", "EXECUTED", "EXPIRED", "ANNULLED", "REVOKED"]
 
-_ROW = {
+_ROW: Document = {
     "bsonType": "object",
     "required": ["name", "hsCode", "quantity", "unit", "otherQuantities", "customsOffices"],
     "properties": {
@@ -37,11 +37,11 @@ _ROW = {
 
 #: Table 3 rows also carry what placements have accounted against them (DESIGN Part B,
 #: "A permit is also used"): ``available`` = quantity - accounted, kept for guarded updates.
-_TABLE3_ROW = {
+_TABLE3_ROW: Document = {
     **_ROW,
     "required": [*_ROW["required"], "accounted", "available"],
     "properties": {
-        **_ROW["properties"],  # type: ignore[dict-item]
+        **_ROW["properties"],
         "accounted": decimal_field("placed under procedure 51 and accounted (0 until placements)"),
         "available": decimal_field("quantity - accounted"),
     },

@@ -272,6 +272,12 @@ async def resume_license(
     return await _status(info, input, LicenseEvent.RESUMED)
 
 
+async def report_license_exhaustion(
+    info: Info, input: Annotated[LicenseStatusMessageInput, MESSAGE]
+) -> LicenseStatusPayload:
+    return await _status(info, input, LicenseEvent.EXHAUSTION_REPORTED)
+
+
 async def terminate_license(
     info: Info, input: Annotated[LicenseStatusMessageInput, MESSAGE]
 ) -> LicenseStatusPayload:

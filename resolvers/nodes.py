@@ -13,6 +13,7 @@ from api.context import Info
 from resolvers.declarations import load_declaration_node
 from resolvers.ledger import load_notification_node
 from resolvers.licenses import load_license_node
+from resolvers.permits import load_permit_node
 from schema.errors import InvalidId
 from schema.relay import Node, parse_global_id
 
@@ -23,6 +24,7 @@ NODE_LOADERS: dict[str, NodeLoader] = {
     "License": load_license_node,
     "Declaration": load_declaration_node,
     "AccountingNotification": load_notification_node,
+    "ProcessingPermit": load_permit_node,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import strawberry
@@ -19,10 +19,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.auth import Role
+from resolvers import analytics as analytics_resolvers
 from resolvers import declarations as declaration_resolvers
 from resolvers import ledger as ledger_resolvers
 from resolvers import licenses as license_resolvers
 from resolvers import nodes as node_resolvers
+from resolvers import subscriptions as subscription_resolvers
+from schema.analytics import RefusalCount, UtilisationRow
 from schema.declarations.payloads import (
     AccountDeclarationPayload,
     ControlDeclarationPayload,
@@ -45,6 +48,7 @@ from schema.licenses.payloads import (
 )
 from schema.licenses.types import License, LicenseConnection
 from schema.permissions import DECLARE, LICENSE_FEED, OFFICER, PREVIEW, READ_ANY, allow
+from schema.permits.fields import PermitMutation, PermitQuery
 from schema.relay import Node
 from schema.scalars import SCALARS
 
@@ -138,6 +142,12 @@ class CustomsMutation:
         permission_classes=[LICENSE_FEED],
         description="Termination of a licence; final (p.9).",
     )
+    report_license_exhaustion: LicenseStatusPayload = strawberry.mutation(
+        resolver=license_resolvers.report_license_exhaustion,
+        permission_classes=[LICENSE_FEED],
+        description="The feed's message that the licence's quantity is exhausted: a "
+        "refusal ground at once (Order 1907 p.9).",
+    )
 
     register_declaration: RegisterDeclarationPayload = strawberry.mutation(
         resolver=declaration_resolvers.register_declaration,
@@ -189,16 +199,60 @@ class CustomsMutation:
     )
 
 
+@strawberry.type(description="Aggregates for officers and analysts.")
+class AnalyticsQuery:
+    license_utilisation: list[UtilisationRow] = strawberry.field(
+        resolver=analytics_resolvers.license_utilisation,
+        permission_classes=[allow(Role.OFFICER, Role.ANALYST)],
+        description="Quantity limits, accounted, released and available quantities of the "
+        "licence lines matching the filter, summed per group and unit, ordered by key and "
+        "unit. OFFICER and ANALYST only.",
+    )
+    refusals_by_ground: list[RefusalCount] = strawberry.field(
+        resolver=analytics_resolvers.refusals_by_ground,
+        permission_classes=[allow(Role.OFFICER, Role.ANALYST)],
+        description="Declarations refused release in [from, to), counted per ground (Order "
+        "1907 p.9); grounds with none are left out; most frequent first. OFFICER and "
+        "ANALYST only.",
+    )
+
+
+@strawberry.type(description="Live accounting notifications and licence figures.")
+class CustomsSubscription:
+    accounting_notifications: AsyncGenerator[AccountingNotification, None] = (
+        strawberry.subscription(
+            resolver=subscription_resolvers.accounting_notifications,
+            permission_classes=[READ_ANY],
+            description="Each accounting notification as it is issued (Order 1907 p.10): "
+            "write-offs, actualisations, annulments, releases. DECLARANT keys receive only "
+            "those of their own declarations.",
+        )
+    )
+    license_balances: AsyncGenerator[License, None] = strawberry.subscription(
+        resolver=subscription_resolvers.license_balances,
+        permission_classes=[READ_ANY],
+        description="The licence with its lines' figures now, then again each time the "
+        "figures change (accounting, annulment, release, an amended limit). DECLARANT keys "
+        "may follow only licences issued to their INN.",
+    )
+
+
 def merged(name: str, description: str, *parts: type) -> type:
     """One root type from per-domain parts (each domain keeps its fields in its module)."""
     return strawberry.type(type(name, parts, {}), description=description)
 
 
 #: Domains add their Query and Mutation parts here.
-Query = merged("Query", "Everything that can be read.", CustomsQuery)
+Query = merged("Query", "Everything that can be read.", CustomsQuery, AnalyticsQuery, PermitQuery)
 Mutation = merged(
-    "Mutation", "Everything that changes data. Each mutation is idempotent.", CustomsMutation
+    "Mutation",
+    "Everything that changes data. Each mutation is idempotent.",
+    CustomsMutation,
+    PermitMutation,
 )
+
+#: Subscriptions travel over WebSocket (graphql-transport-ws, api/websocket.py).
+Subscription = merged("Subscription", "Everything that can be followed live.", CustomsSubscription)
 
 
 class Schema(strawberry.Schema):
@@ -225,6 +279,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> strawberry.Sc
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[License, Declaration, AccountingNotification],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),

@@ -57,6 +57,7 @@ from domain.declarations import (
     Direction,
     check_deadline_extension,
     check_kind,
+    check_not_covered,
     check_transition,
     check_withdrawal,
     extend_release_deadline,
@@ -69,10 +70,17 @@ from domain.numbers import check_positive_money, check_positive_quantity
 from domain.problems import Problem, RuleViolation
 from domain.units import unit_error
 from services.ledger import movement_of, to_millis, write_movements
-from services.transactions import ConcurrentUpdate, Outcome, content_hash, idempotent
+from services.transactions import (
+    ConcurrentUpdate,
+    KeyedLocks,
+    Outcome,
+    content_hash,
+    idempotent,
+)
 
 Document = dict[str, Any]
 MOSCOW = ZoneInfo("Europe/Moscow")
+LICENCE_WRITERS = KeyedLocks()
 _ZERO = Decimal(0)
 _S = DeclarationStatus
 
@@ -424,17 +432,20 @@ class Declarations:
             assert doc is not None
             return await work(session, doc)
 
-        return await idempotent(
-            self.client,
-            self.db,
-            scope=self.principal.key_id,
-            key=key,
-            operation=operation,
-            content=content,
-            now=self.now,
-            work=transaction,
-            key_field="idempotencyKey",
-        )
+        # One write on a licence at a time in this process (see KeyedLocks).
+        cited = await self.db.declarations.find_one({"number": number}, {"items.licenseNumber": 1})
+        async with LICENCE_WRITERS.hold(i["licenseNumber"] for i in (cited or {}).get("items", [])):
+            return await idempotent(
+                self.client,
+                self.db,
+                scope=self.principal.key_id,
+                key=key,
+                operation=operation,
+                content=content,
+                now=self.now,
+                work=transaction,
+                key_field="idempotencyKey",
+            )
 
     async def _save(
         self,
@@ -465,9 +476,13 @@ class Declarations:
         facts: Facts,
         movements: Sequence[Movement],
         kind: str,
+        *,
+        notify_empty: bool = False,
     ) -> ObjectId | None:
-        """Write ``movements`` licence by licence, and the notification of them (p.10)."""
-        if not movements:
+        """Write ``movements`` licence by licence, and the notification of them (p.10);
+        with ``notify_empty`` the notification is issued even when nothing moves (a full
+        declaration equal to its temporary ones is still actualised, p.12)."""
+        if not movements and not notify_empty:
             return None
         doc = facts.declaration
         refs = {"declarationId": doc["_id"], "revision": doc["revision"]}
@@ -495,7 +510,8 @@ class Declarations:
             "kind": kind,
             "declarationId": doc["_id"],
             "declarationNumber": doc["number"],
-            "licenseNumbers": sorted(by_licence),
+            "licenseNumbers": sorted(by_licence)
+            or sorted({item["licenseNumber"] for item in doc["items"]}),
             "entries": [
                 {
                     "licenseNumber": m.licence_number,
@@ -715,7 +731,7 @@ class Declarations:
                 )
             movements = self._plan_accounting(facts)
             kind = "ACTUALISED" if doc["kind"] == DeclarationKind.FULL.value else "ACCOUNTED"
-            notification = await self._write(session, facts, movements, kind)
+            notification = await self._write(session, facts, movements, kind, notify_empty=True)
             changes = {
                 "discrepancies": [discrepancy_doc(d) for d in found],
                 "controlledAt": self.now,
@@ -786,7 +802,8 @@ class Declarations:
             return Outcome(None, [Problem("REQUIRED", "name at least one ground", ("grounds",))])
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
-            if problems := check_transition(_S(doc["status"]), _S.REFUSED):
+            covered = check_not_covered(doc.get("coveredBy") is not None, "refused")
+            if problems := check_transition(_S(doc["status"]), _S.REFUSED) + covered:
                 raise RuleViolation(problems)
             facts = await load_facts(self.db, doc, session)
             found = refusal_grounds(facts.control(), deadline=doc["releaseDeadline"], now=self.now)
@@ -858,6 +875,8 @@ class Declarations:
                 raise RuleViolation(
                     [Problem("DECLARATION_CLOSED", f"the declaration is {status.value}")]
                 )
+            if problems := check_not_covered(doc.get("coveredBy") is not None, "corrected"):
+                raise RuleViolation(problems)
             if status is _S.ACCOUNTED and doc["kind"] == DeclarationKind.FULL.value:
                 raise RuleViolation(
                     [

@@ -190,7 +190,9 @@ async def write_movements(
         "ledgerSeq": write.seq,
         "ledgerHash": write.head,
         "exhausted": used_up,
-        "state": licence_state(LicenseStatus(licence["status"]), used_up),
+        "state": licence_state(
+            LicenseStatus(licence["status"]), used_up or licence.get("exhaustionReported", False)
+        ),
     }
     result = await db.licenses.update_one(
         {
@@ -252,8 +254,17 @@ class Verification:
 
 
 async def verify_licence(db: AsyncDatabase[Document], licence: Document) -> Verification:
-    """Recompute the chain of ``licence`` and compare its stored figures with it."""
-    docs = await db.ledger.find({"licenseId": licence["_id"]}).sort("seq", 1).to_list()
+    """Recompute the chain of ``licence`` and compare its stored figures with it.
+
+    Only entries up to the licence's ledger head as read are checked: entries are
+    append-only, so this is exactly the ledger the figures were computed from, even while
+    new write-offs commit (a later entry beyond the head is not a break)."""
+    head = licence.get("ledgerSeq", 0)
+    docs = (
+        await db.ledger.find({"licenseId": licence["_id"], "seq": {"$lte": head}})
+        .sort("seq", 1)
+        .to_list()
+    )
     entries = [entry_of(doc) for doc in docs]
     broken = verify_chain(entries)
     number = licence["number"]

@@ -305,7 +305,9 @@ class LicenseFeed:
             raise RuleViolation([status])
         changes, entries = build_update(current)
         changes.update(status=status.value, updatedAt=self.now, version=current["version"] + 1)
-        changes["state"] = licence_state(status, changes.get("exhausted", current["exhausted"]))
+        reported = changes.get("exhaustionReported", current.get("exhaustionReported", False))
+        used_up = changes.get("exhausted", current["exhausted"])
+        changes["state"] = licence_state(status, used_up or reported)
         updated = await self.db.licenses.find_one_and_update(
             {
                 "_id": current["_id"],
@@ -396,9 +398,13 @@ class LicenseFeed:
         if not msg.reason.strip():
             return Outcome(None, [Problem("REQUIRED", "a reason is required", ("reason",))])
 
+        changes: Document = {}
+        if event is LicenseEvent.EXHAUSTION_REPORTED:
+            changes = {"exhaustionReported": True}
+
         async def work(session: AsyncClientSession) -> Document:
             return await self._change(
-                session, msg.number, event, message_id, asdict(msg), lambda _current: ({}, [])
+                session, msg.number, event, message_id, asdict(msg), lambda _: (changes, [])
             )
 
         return await self._idempotent(

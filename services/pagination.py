@@ -53,17 +53,33 @@ def _decode_cursor(cursor: str, unique: bool) -> list[Any]:
     return key
 
 
+def _operators(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(k.startswith("$") for k in value)
+
+
+def _joinable(one: Any, other: Any) -> bool:
+    """Two operator documents on one field with no operator in common."""
+    return _operators(one) and _operators(other) and not set(one) & set(other)
+
+
 def all_of(parts: list[Document]) -> Document:
     """The conjunction of ``parts``: one flat document when their fields differ (an
-    equal repeat is dropped), else ``$and``.  Flat, because SecantusDB plans an index
-    only for a flat filter (any top-level ``$and``/``$or`` is a collection scan there);
-    MongoDB plans both shapes alike."""
+    equal repeat is dropped; operators on one field that do not repeat are joined, e.g.
+    a registeredFrom filter and the cursor's upper bound), else ``$and``.  Flat, because
+    SecantusDB plans an index only for a flat filter (any top-level ``$and``/``$or`` is
+    a collection scan there); MongoDB plans both shapes alike."""
     parts = [part for part in parts if part]
     merged: Document = {}
     for part in parts:
-        if any(key in merged and merged[key] != value for key, value in part.items()):
-            return {"$and": parts}
-        merged.update(part)
+        for key, value in part.items():
+            if key not in merged or merged[key] == value:
+                merged[key] = value
+            elif (
+                _operators(merged[key]) and _operators(value) and not set(merged[key]) & set(value)
+            ):
+                merged[key] = {**merged[key], **value}
+            else:
+                return {"$and": parts}
     return merged
 
 

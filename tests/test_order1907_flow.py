@@ -6,6 +6,7 @@ from tests.conftest import Api
 from tests.declarations_support import (
     ACCOUNT,
     CONTROL,
+    REFUSE,
     RELEASE,
     declaration_input,
     item,
@@ -14,6 +15,7 @@ from tests.declarations_support import (
     op,
     register,
 )
+from tests.licenses_support import STATUS, unique
 
 
 async def test_p6_p7_p10_p8_control_account_release(api: Api) -> None:
@@ -44,3 +46,26 @@ async def test_p6_p7_p10_p8_control_account_release(api: Api) -> None:
     assert released["declaration"]["status"] == "RELEASED"
     line = (await lines(api, licence))[0]
     assert (line["accounted"], line["released"], line["available"]) == ("40", "40", "60")
+
+
+async def test_p9_exhaustion_message_from_the_feed_is_a_refusal_ground(api: Api) -> None:
+    """Order 1907 p.9: "поступления ... сообщения об исчерпании количества товара по
+    лицензии" - the feed's exhaustion message makes the licence EXHAUSTED, control
+    reports LICENCE_EXHAUSTED (not fixable), and release is refused on EXHAUSTION."""
+    licence = await new_licence(api)
+    registered = await register(api, declaration_input([item(licence, quantity="5")]))
+    number = registered["declaration"]["number"]
+    body = await api.data(
+        STATUS % "reportLicenseExhaustion",
+        {"input": {"messageId": unique("m"), "number": licence, "reason": "исчерпана"}},
+        role="INTEGRATOR",
+    )
+    assert body["reportLicenseExhaustion"]["license"]["status"] == "EXHAUSTED"
+    controlled = (await op(api, CONTROL, {"number": number}))["declaration"]
+    assert [(d["code"], d["fixable"]) for d in controlled["discrepancies"]] == [
+        ("LICENCE_EXHAUSTED", False)
+    ]
+    refused = await op(api, REFUSE, {"number": number, "grounds": ["EXHAUSTION"], "reason": "p.9"})
+    assert refused["userErrors"] == []
+    assert refused["declaration"]["status"] == "REFUSED"
+    assert [g["code"] for g in refused["declaration"]["refusal"]["grounds"]] == ["EXHAUSTION"]

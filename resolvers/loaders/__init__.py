@@ -18,6 +18,9 @@ from resolvers.loaders.license_by_id import LicenseByIdLoader
 from resolvers.loaders.license_by_number import LicenseByNumberLoader
 from resolvers.loaders.license_history import LicenseHistoryLoader
 from resolvers.loaders.notification_by_id import NotificationByIdLoader
+from resolvers.loaders.permit_by_id import PermitByIdLoader
+from resolvers.loaders.permit_by_number import PermitByNumberLoader
+from resolvers.loaders.permit_revisions import PermitRevisionsLoader
 from resolvers.loaders.revisions_by_declaration import RevisionsByDeclarationLoader
 
 
@@ -31,6 +34,9 @@ class Loaders:
     ledger_by_declaration: LedgerByDeclarationLoader
     revisions_by_declaration: RevisionsByDeclarationLoader
     notification_by_id: NotificationByIdLoader
+    permit_by_id: PermitByIdLoader
+    permit_by_number: PermitByNumberLoader
+    permit_revisions: PermitRevisionsLoader
 
 
 def make_loaders(db: AsyncDatabase[dict[str, Any]]) -> Loaders:
@@ -43,4 +49,7 @@ def make_loaders(db: AsyncDatabase[dict[str, Any]]) -> Loaders:
         ledger_by_declaration=LedgerByDeclarationLoader(db),
         revisions_by_declaration=RevisionsByDeclarationLoader(db),
         notification_by_id=NotificationByIdLoader(db),
+        permit_by_id=PermitByIdLoader(db),
+        permit_by_number=PermitByNumberLoader(db),
+        permit_revisions=PermitRevisionsLoader(db),
     )

@@ -99,6 +99,7 @@ RefuseReleaseErrorCode = _enum(
     _BASE,
     _LEDGER,
     GROUND_NOT_ESTABLISHED="A ground named does not hold now (p.9).",
+    COVERED_BY_FULL_DECLARATION="A temporary declaration covered by a full one (p.12).",
 )
 WithdrawDeclarationErrorCode = _enum(
     "WithdrawDeclarationErrorCode",
@@ -115,6 +116,7 @@ CorrectDeclarationErrorCode = _enum(
     _ITEMS,
     _LEDGER,
     CORRECTION_AFTER_ACTUALISATION="A full declaration cannot be corrected once actualised.",
+    COVERED_BY_FULL_DECLARATION="A temporary declaration covered by a full one (p.12).",
 )
 ExtendReleaseDeadlineErrorCode = _enum(
     "ExtendReleaseDeadlineErrorCode",

@@ -34,7 +34,9 @@ class ControlMode(Enum):
 class LicenseStatus(Enum):
     ACTIVE = strawberry.enum_value("ACTIVE", description="In force, quantity left.")
     EXHAUSTED = strawberry.enum_value(
-        "EXHAUSTED", description="In force, but every line's quantity (or value) is used up."
+        "EXHAUSTED",
+        description="In force, but every line's quantity (or value) is used up, or the feed "
+        "reported the licence exhausted (p.9).",
     )
     SUSPENDED = strawberry.enum_value(
         "SUSPENDED", description="Suspended by the licensing authority (Order 1907 p.9)."
@@ -51,6 +53,9 @@ class LicenseEventKind(Enum):
     SUSPENDED = strawberry.enum_value("SUSPENDED", description="Licence suspended.")
     RESUMED = strawberry.enum_value("RESUMED", description="Suspension lifted.")
     TERMINATED = strawberry.enum_value("TERMINATED", description="Licence terminated.")
+    EXHAUSTION_REPORTED = strawberry.enum_value(
+        "EXHAUSTION_REPORTED", description="The feed reported the licence exhausted (p.9)."
+    )
 
 
 @strawberry.enum(description="Fields licences can be ordered by.")

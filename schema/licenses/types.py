@@ -133,10 +133,9 @@ class LicenseHistoryEntry:
 
 
 def derived_status(doc: Document) -> LicenseStatus:
-    """Stored status, with ACTIVE shown as EXHAUSTED when every line is used up."""
-    if doc["status"] == "ACTIVE" and doc.get("exhausted"):
-        return LicenseStatus.EXHAUSTED
-    return LicenseStatus(doc["status"])
+    """Stored status, with ACTIVE shown as EXHAUSTED when every line is used up or the
+    feed reported exhaustion (``state``, kept with every write)."""
+    return LicenseStatus(doc["state"])
 
 
 @strawberry.type(description="A Minpromtorg licence as received from EAIS (Order 1907 p.2-3).")
@@ -152,6 +151,9 @@ class License(Node):
     control_mode: ControlMode = strawberry.field(description="Electronic or legacy (p.2).")
     status: LicenseStatus = strawberry.field(description="Current state.")
     lines: list[LicenseLine] = strawberry.field(description="Goods lines, by line number.")
+    exhaustion_reported: bool = strawberry.field(
+        description="The feed reported the licence exhausted: a refusal ground (p.9)."
+    )
     version: int = strawberry.field(description="Number of messages applied so far.")
     registered_at: DateTime = strawberry.field(description="When the licence arrived.")
     updated_at: DateTime = strawberry.field(description="When the last message took effect.")
@@ -178,6 +180,7 @@ class License(Node):
             control_mode=ControlMode(doc["controlMode"]),
             status=derived_status(doc),
             lines=[LicenseLine.from_doc(line) for line in doc["lines"]],
+            exhaustion_reported=doc.get("exhaustionReported", False),
             version=doc["version"],
             registered_at=doc["registeredAt"],
             updated_at=doc["updatedAt"],

@@ -12,6 +12,7 @@ from domain.declarations import (
     Direction,
     check_deadline_extension,
     check_kind,
+    check_not_covered,
     check_transition,
     check_withdrawal,
     deadline_passed,
@@ -174,3 +175,11 @@ def test_p12_design_temporary_covered_by_full_is_not_withdrawn_alone() -> None:
         "COVERED_BY_FULL_DECLARATION"
     ]
     assert check_withdrawal(S.ACCOUNTED, covered_by_full=False) == []
+
+
+def test_p12_design_temporary_covered_by_full_is_not_refused_or_corrected_alone() -> None:
+    """DESIGN "Temporary declarations" (Order 1907 p.4, p.12): like a withdrawal."""
+    [problem] = check_not_covered(True, "corrected")
+    assert problem.code == "COVERED_BY_FULL_DECLARATION"
+    assert "cannot be corrected alone" in problem.message
+    assert check_not_covered(False, "refused") == []

@@ -1,0 +1,544 @@
+"""Resolvers of processing permits (Permit rules p.1-p.9, DESIGN Part B): thin
+translations between GraphQL and :class:`services.permits.Permits`, the permit lists and
+aggregates, and the customs offices reference data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+from bson import ObjectId
+
+from api.auth import Principal, Role
+from api.context import Info
+from domain.permits.form import MarkKind
+from domain.problems import Problem
+from domain.units import UNITS
+from schema.errors import InvalidPagination
+from schema.permits import payloads as p
+from schema.permits.enums import CustomsOfficeKind, PermitOrderField, PermitStatus
+from schema.permits.inputs import (
+    AmendPermitInput,
+    CreatePermitDraftInput,
+    ExpirePermitsInput,
+    ExtendPermitTermInput,
+    FixPermitTermInput,
+    IssuePermitInput,
+    PermitFilter,
+    PermitMarkInput,
+    PermitOrder,
+    SaveCustomsOfficeInput,
+    TransferPermitInput,
+    UpdatePermitDraftInput,
+)
+from schema.permits.types import (
+    CustomsOffice,
+    PermitConnection,
+    PermitCount,
+    PermitRevision,
+    ProcessingPermit,
+    Table3Utilisation,
+)
+from schema.relay import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
+    Edge,
+    OrderDirection,
+    PageInfo,
+    check_page_arguments,
+    parse_typed_id,
+)
+from schema.scalars import CustomsOfficeCode
+from schema.scalars import Decimal as ScalarDecimal
+from services.customs_offices import CustomsOffices
+from services.pagination import BadCursor, all_of, encode_cursor, paginate
+from services.permit_documents import as_datetime
+from services.permits import Mark, TransferDecision, can_see_permit, for_request
+from services.transactions import Outcome
+
+Document = dict[str, Any]
+INPUT = strawberry.argument(description="The operation.")
+NUMBER = strawberry.argument(description="The permit's registration number (p.2).")
+FILTER = strawberry.argument(description="Conditions; all must hold.")
+
+
+def _errors(error_type: Any, codes: Any, problems: list[Problem]) -> list[Any]:
+    """Typed user errors.  Paths of input fields start with ``input``; the paths that
+    ``issuePermit`` reports in the stored permit start with ``permit`` as they are (the
+    operation's input has no form); a code missing from the mutation's enum fails loudly."""
+    return [
+        error_type(
+            code=codes(problem.code),
+            message=problem.message,
+            field=[str(part) for part in problem.field],
+        )
+        for problem in problems
+    ]
+
+
+def _under_input(problems: list[Problem]) -> list[Problem]:
+    return [problem.under("input") if problem.field else problem for problem in problems]
+
+
+async def _permit_payload(
+    info: Info,
+    outcome: Outcome,
+    payload: Any,
+    error: Any,
+    codes: Any,
+    *,
+    form_in_input: bool = True,
+) -> Any:
+    permit = None
+    if outcome.result is not None:
+        doc = await info.context.db.permits.find_one({"_id": outcome.result["permitId"]})
+        permit = ProcessingPermit.from_doc(doc) if doc else None
+    problems = outcome.problems
+    if form_in_input:
+        problems = _under_input(problems)
+    else:
+        problems = [
+            pr if pr.field[:1] == ("permit",) or not pr.field else pr.under("input")
+            for pr in problems
+        ]
+    return payload(
+        permit=permit,
+        user_errors=_errors(error, codes, problems),
+        replayed=outcome.replayed,
+    )
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+async def create_permit_draft(
+    info: Info, input: Annotated[CreatePermitDraftInput, INPUT]
+) -> p.CreatePermitDraftPayload:
+    outcome = await for_request(info.context).create_draft(
+        input.idempotency_key, input.permit.to_domain()
+    )
+    return await _permit_payload(
+        info,
+        outcome,
+        p.CreatePermitDraftPayload,
+        p.CreatePermitDraftError,
+        p.c.CreatePermitDraftErrorCode,
+    )
+
+
+async def update_permit_draft(
+    info: Info, input: Annotated[UpdatePermitDraftInput, INPUT]
+) -> p.UpdatePermitDraftPayload:
+    outcome = await for_request(info.context).edit_draft(
+        input.idempotency_key,
+        parse_typed_id(input.id, "ProcessingPermit"),
+        input.permit.to_domain(),
+        input.expected_revision,
+    )
+    return await _permit_payload(
+        info,
+        outcome,
+        p.UpdatePermitDraftPayload,
+        p.UpdatePermitDraftError,
+        p.c.UpdatePermitDraftErrorCode,
+    )
+
+
+async def issue_permit(
+    info: Info, input: Annotated[IssuePermitInput, INPUT]
+) -> p.IssuePermitPayload:
+    outcome = await for_request(info.context).issue(
+        input.idempotency_key, parse_typed_id(input.id, "ProcessingPermit")
+    )
+    return await _permit_payload(
+        info,
+        outcome,
+        p.IssuePermitPayload,
+        p.IssuePermitError,
+        p.c.IssuePermitErrorCode,
+        form_in_input=False,
+    )
+
+
+async def amend_permit(
+    info: Info, input: Annotated[AmendPermitInput, INPUT]
+) -> p.AmendPermitPayload:
+    outcome = await for_request(info.context).amend(
+        input.idempotency_key,
+        input.number.strip(),
+        input.permit.to_domain(),
+        input.reason,
+        input.expected_revision,
+    )
+    return await _permit_payload(
+        info, outcome, p.AmendPermitPayload, p.AmendPermitError, p.c.AmendPermitErrorCode
+    )
+
+
+async def transfer_permit(
+    info: Info, input: Annotated[TransferPermitInput, INPUT]
+) -> p.TransferPermitPayload:
+    decision = TransferDecision(
+        input.new_holder.to_domain(), input.decision_number, input.decision_date
+    )
+    outcome = await for_request(info.context).transfer(
+        input.idempotency_key, input.number.strip(), decision
+    )
+    return await _permit_payload(
+        info,
+        outcome,
+        p.TransferPermitPayload,
+        p.TransferPermitError,
+        p.c.TransferPermitErrorCode,
+    )
+
+
+async def fix_permit_term(
+    info: Info, input: Annotated[FixPermitTermInput, INPUT]
+) -> p.FixPermitTermPayload:
+    outcome = await for_request(info.context).fix_term(
+        input.idempotency_key, input.number.strip(), input.start_date
+    )
+    return await _permit_payload(
+        info, outcome, p.FixPermitTermPayload, p.FixPermitTermError, p.c.FixPermitTermErrorCode
+    )
+
+
+async def extend_permit_term(
+    info: Info, input: Annotated[ExtendPermitTermInput, INPUT]
+) -> p.ExtendPermitTermPayload:
+    outcome = await for_request(info.context).extend(
+        input.idempotency_key,
+        input.number.strip(),
+        input.months,
+        input.decision_number,
+        input.reason,
+    )
+    return await _permit_payload(
+        info,
+        outcome,
+        p.ExtendPermitTermPayload,
+        p.ExtendPermitTermError,
+        p.c.ExtendPermitTermErrorCode,
+    )
+
+
+async def _mark(info: Info, input: PermitMarkInput, kind: MarkKind) -> Outcome:
+    mark = Mark(kind, input.grounds, input.date, input.decision_number)
+    return await for_request(info.context).mark(input.idempotency_key, input.number.strip(), mark)
+
+
+async def revoke_permit(
+    info: Info, input: Annotated[PermitMarkInput, INPUT]
+) -> p.RevokePermitPayload:
+    outcome = await _mark(info, input, MarkKind.REVOCATION)
+    return await _permit_payload(
+        info, outcome, p.RevokePermitPayload, p.RevokePermitError, p.c.RevokePermitErrorCode
+    )
+
+
+async def annul_permit(
+    info: Info, input: Annotated[PermitMarkInput, INPUT]
+) -> p.AnnulPermitPayload:
+    outcome = await _mark(info, input, MarkKind.ANNULMENT)
+    return await _permit_payload(
+        info, outcome, p.AnnulPermitPayload, p.AnnulPermitError, p.c.AnnulPermitErrorCode
+    )
+
+
+async def restore_permit(
+    info: Info, input: Annotated[PermitMarkInput, INPUT]
+) -> p.RestorePermitPayload:
+    outcome = await _mark(info, input, MarkKind.RESTORATION)
+    return await _permit_payload(
+        info, outcome, p.RestorePermitPayload, p.RestorePermitError, p.c.RestorePermitErrorCode
+    )
+
+
+async def expire_permits(
+    info: Info, input: Annotated[ExpirePermitsInput, INPUT]
+) -> p.ExpirePermitsPayload:
+    outcome = await for_request(info.context).expire_due(input.idempotency_key)
+    expired: list[ProcessingPermit] = []
+    if outcome.result is not None:
+        ids = list(outcome.result["permitIds"])
+        docs = {
+            doc["_id"]: doc async for doc in info.context.db.permits.find({"_id": {"$in": ids}})
+        }
+        expired = [ProcessingPermit.from_doc(docs[i]) for i in ids if i in docs]
+    return p.ExpirePermitsPayload(
+        expired=expired,
+        user_errors=_errors(
+            p.ExpirePermitsError, p.c.ExpirePermitsErrorCode, _under_input(outcome.problems)
+        ),
+        replayed=outcome.replayed,
+    )
+
+
+async def save_customs_office(
+    info: Info, input: Annotated[SaveCustomsOfficeInput, INPUT]
+) -> p.SaveCustomsOfficePayload:
+    ctx = info.context
+    outcome = await CustomsOffices(ctx.client, ctx.db, ctx.principal, ctx.now).save(
+        input.idempotency_key, input.to_data()
+    )
+    office = None
+    if outcome.result is not None:
+        doc = await ctx.db.customs_offices.find_one({"code": outcome.result["code"]})
+        office = CustomsOffice.from_doc(doc) if doc else None
+    return p.SaveCustomsOfficePayload(
+        customs_office=office,
+        user_errors=_errors(
+            p.SaveCustomsOfficeError,
+            p.c.SaveCustomsOfficeErrorCode,
+            _under_input(outcome.problems),
+        ),
+        replayed=outcome.replayed,
+    )
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def _visible(info: Info, doc: Document | None) -> ProcessingPermit | None:
+    if doc is None or not can_see_permit(info.context.principal, doc):
+        return None
+    return ProcessingPermit.from_doc(doc)
+
+
+async def permit_by_number(info: Info, number: Annotated[str, NUMBER]) -> ProcessingPermit | None:
+    return _visible(info, await info.context.loaders.permit_by_number.load(number.strip()))
+
+
+async def permit_by_id(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
+) -> ProcessingPermit | None:
+    object_id = parse_typed_id(id, "ProcessingPermit")
+    return _visible(info, await info.context.loaders.permit_by_id.load(object_id))
+
+
+async def load_permit_node(info: Info, object_id: ObjectId) -> ProcessingPermit | None:
+    """``node(id:)`` for permits."""
+    return _visible(info, await info.context.loaders.permit_by_id.load(object_id))
+
+
+async def permit_as_of(
+    info: Info,
+    number: Annotated[str, NUMBER],
+    date: Annotated[
+        date,
+        strawberry.argument(
+            description="The day: the revision in force at its end (the issuing customs' "
+            "local dates)."
+        ),
+    ],
+) -> PermitRevision | None:
+    """The revision of a permit in force on a date: the last change whose effective date
+    is on or before it; null when the permit did not exist yet (or is not yours)."""
+    db = info.context.db
+    permit = await db.permits.find_one({"number": number.strip()}, {"_id": 1})
+    if permit is None:
+        return None
+    doc = await db.permit_revisions.find_one(
+        {"permitId": permit["_id"], "effectiveDate": {"$lte": as_datetime(date)}},
+        sort=[("revision", -1)],
+    )
+    if doc is None or not can_see_permit(info.context.principal, doc["permit"]):
+        return None
+    return PermitRevision.from_doc(doc)
+
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_ORDER_FIELDS: dict[PermitOrderField, str] = {
+    PermitOrderField.CREATED_AT: "createdAt",
+    PermitOrderField.ISSUED_AT: "issuedAt",
+    PermitOrderField.TERM_END: "termEnd",
+}
+
+
+def permit_query(
+    filter_: PermitFilter | None,
+    principal: Principal,
+    order_field: PermitOrderField = PermitOrderField.CREATED_AT,
+) -> Document:
+    """The MongoDB filter of a permits list: flat where the parts allow (one index each;
+    SecantusDB plans indexes only for flat filters)."""
+    parts: list[Document] = []
+    if principal.role is Role.DECLARANT:
+        parts.append({"holderInn": principal.inn})
+    # Ordering by a date that drafts (or unfixed terms) lack lists only the permits that
+    # have it; a range rather than $type, which SecantusDB does not serve by an index.
+    term_end: Document = {}
+    if order_field is PermitOrderField.TERM_END:
+        term_end["$gte"] = _EARLIEST
+    if order_field is PermitOrderField.ISSUED_AT:
+        parts.append({"issuedAt": {"$gte": _EARLIEST}})
+    if filter_ is not None:
+        if filter_.status:
+            statuses = list(dict.fromkeys(s.name for s in filter_.status))
+            parts.append({"status": statuses[0] if len(statuses) == 1 else {"$in": statuses}})
+        if filter_.customs_office_code is not None:
+            parts.append({"header.customsOfficeCode": filter_.customs_office_code})
+        if filter_.holder_inn is not None:
+            parts.append({"holderInn": filter_.holder_inn})
+        if filter_.hs_code_prefix is not None:
+            prefix = filter_.hs_code_prefix
+            if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
+                raise InvalidPagination("hsCodePrefix must be 2 to 10 digits", "INVALID_FILTER")
+            parts.append({"hsCodePrefixes": prefix})
+        if filter_.term_ends_before is not None:
+            term_end["$lt"] = as_datetime(filter_.term_ends_before)
+    if term_end:
+        parts.append({"termEnd": term_end})
+    return all_of(parts)
+
+
+async def permits(
+    info: Info,
+    filter: Annotated[PermitFilter | None, FILTER] = None,
+    order: Annotated[
+        PermitOrder | None,
+        strawberry.argument(description="Order; default newest draft first (CREATED_AT DESC)."),
+    ] = None,
+    first: Annotated[int | None, FIRST] = None,
+    after: Annotated[str | None, AFTER] = None,
+    last: Annotated[int | None, LAST] = None,
+    before: Annotated[str | None, BEFORE] = None,
+) -> PermitConnection:
+    first, last = check_page_arguments(first, last, after, before)
+    order = order or PermitOrder(field=PermitOrderField.CREATED_AT)
+    query = permit_query(filter, info.context.principal, order.field)
+    field = _ORDER_FIELDS[order.field]
+    collection = info.context.db.permits
+    try:
+        page = await paginate(
+            collection,
+            query,
+            field=field,
+            ascending=order.direction is OrderDirection.ASC,
+            unique=False,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+    except BadCursor as exc:
+        raise InvalidPagination(str(exc)) from None
+    edges = [
+        Edge(cursor=encode_cursor(doc, field, False), node=ProcessingPermit.from_doc(doc))
+        for doc in page.docs
+    ]
+
+    async def count() -> int:
+        return await collection.count_documents(query)
+
+    return PermitConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=count,
+    )
+
+
+async def permits_by_office_and_status(
+    info: Info, filter: Annotated[PermitFilter | None, FILTER] = None
+) -> list[PermitCount]:
+    """Permits counted per issuing customs and status, by office code then status."""
+    pipeline: list[Document] = [
+        {"$match": permit_query(filter, info.context.principal)},
+        {
+            "$group": {
+                "_id": {"office": "$header.customsOfficeCode", "status": "$status"},
+                "name": {"$first": "$header.customsOfficeName"},
+                "count": {"$sum": 1},
+            }
+        },
+    ]
+    rows = await (await info.context.db.permits.aggregate(pipeline)).to_list()
+    order = [s.name for s in PermitStatus]
+    rows.sort(key=lambda r: (r["_id"]["office"], order.index(r["_id"]["status"])))
+    return [
+        PermitCount(
+            customs_office_code=r["_id"]["office"],
+            customs_office_name=r["name"],
+            status=PermitStatus[r["_id"]["status"]],
+            count=r["count"],
+        )
+        for r in rows
+    ]
+
+
+async def permit_table3_utilisation(
+    info: Info, filter: Annotated[PermitFilter | None, FILTER] = None
+) -> list[Table3Utilisation]:
+    """Table 3 quantities against what placements accounted, per HS code and unit."""
+    pipeline: list[Document] = [
+        {"$match": permit_query(filter, info.context.principal)},
+        {"$unwind": "$table3"},
+        {
+            "$group": {
+                "_id": {"permit": "$_id", "hsCode": "$table3.hsCode", "unit": "$table3.unit"},
+                "rows": {"$sum": 1},
+                "quantity": {"$sum": "$table3.quantity"},
+                "accounted": {"$sum": "$table3.accounted"},
+            }
+        },
+        {
+            "$group": {
+                "_id": {"hsCode": "$_id.hsCode", "unit": "$_id.unit"},
+                "permits": {"$sum": 1},
+                "rows": {"$sum": "$rows"},
+                "quantity": {"$sum": "$quantity"},
+                "accounted": {"$sum": "$accounted"},
+            }
+        },
+    ]
+    rows = await (await info.context.db.permits.aggregate(pipeline)).to_list()
+    rows.sort(key=lambda r: (r["_id"]["hsCode"], r["_id"]["unit"]))
+    result = []
+    for r in rows:
+        quantity, accounted = Decimal(r["quantity"]), Decimal(r["accounted"])
+        percent = accounted * 100 / quantity if quantity else Decimal(0)
+        unit = r["_id"]["unit"]
+        result.append(
+            Table3Utilisation(
+                hs_code=r["_id"]["hsCode"],
+                unit=unit,
+                unit_name=UNITS[unit].name if unit in UNITS else unit,
+                permits=r["permits"],
+                rows=r["rows"],
+                quantity=ScalarDecimal(quantity),
+                accounted=ScalarDecimal(accounted),
+                available=ScalarDecimal(quantity - accounted),
+                utilisation_percent=ScalarDecimal(percent.quantize(Decimal("0.01"))),
+            )
+        )
+    return result
+
+
+async def customs_offices(
+    info: Info,
+    kind: Annotated[
+        CustomsOfficeKind | None, strawberry.argument(description="Only offices of this kind.")
+    ] = None,
+) -> list[CustomsOffice]:
+    """The reference data, by code."""
+    query = {"kind": kind.name} if kind is not None else {}
+    cursor = info.context.db.customs_offices.find(query).sort("code", 1)
+    return [CustomsOffice.from_doc(doc) async for doc in cursor]
+
+
+async def customs_office(
+    info: Info,
+    code: Annotated[CustomsOfficeCode, strawberry.argument(description="8-digit code.")],
+) -> CustomsOffice | None:
+    doc = await info.context.db.customs_offices.find_one({"code": code})
+    return CustomsOffice.from_doc(doc) if doc else None
