@@ -15,20 +15,17 @@ after it aborts the transaction and the increment with it; concurrent issues (fr
 number of API instances) conflict on the counter document, and the driver retries the
 later one (``run_transaction``).  So numbers are never duplicated and never skipped.
 
-**Placements (seam).**  Procedure 51 declarations citing a permit are not handled here
-yet.  What they need is in place: table 3 rows store ``accounted`` (0) and
-``available`` (= quantity) as Decimal128 for a guarded ``$inc`` like a licence line's,
-amendments keep ``accounted`` and never lower a row below it, and
-:meth:`Permits.fix_term_in` fixes the term inside the caller's transaction when the first
-declaration is released (DESIGN "Term").  See :func:`account_placement`.
+**Placements.**  Table 3 rows store ``accounted`` and ``available`` as Decimal128;
+amendments keep ``accounted`` and never lower a row below it; :meth:`Permits.fix_term_in`
+fixes the term inside a caller's transaction when the first declaration is released
+(DESIGN "Term").
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -801,44 +798,3 @@ def _strip(problem: Problem, prefix: str) -> Problem:
     report paths in the permit; the operation's input names the section's fields)."""
     field = problem.field[1:] if problem.field[:1] == (prefix,) else problem.field
     return Problem(problem.code, problem.message, field)
-
-
-# --- the seam for placements (procedure 51 declarations; not built yet) ------------------
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Goods of one declaration item placed under processing (procedure 51) against a
-    row of table 3 (DESIGN Part B, "A permit is also used")."""
-
-    declaration_number: str
-    item_no: int
-    table3_row: int
-    quantity: Decimal
-    unit: str
-
-
-async def account_placement(
-    service: Permits,
-    session: AsyncClientSession,
-    permit_number: str,
-    placements: Sequence[Placement],
-    released_on: date,
-) -> Document:
-    """SEAM, not implemented: account a released procedure 51 declaration against the
-    permit's table 3, inside the caller's transaction.
-
-    What it needs (the lead's declarations service calls it in the release transaction):
-
-    * the permit IN_FORCE and, when its term is fixed, ``released_on`` not after the end
-      date (refused after the term ends, DESIGN Part B);
-    * each quantity converted to the row's unit (``domain.units.convert_quantity``),
-      then a guarded update per row, as for a licence line:
-      ``{"_id": id, "table3.<i>.available": {"$gte": q}}`` with ``$inc`` of
-      ``accounted`` (+q) and ``available`` (-q), so it can never overdraw;
-    * an append-only permit ledger (like ``ledger``) keyed by declaration and item, so a
-      withdrawal or refusal annuls exactly what was written off;
-    * on the permit's first placement, :meth:`Permits.fix_term_in` with ``released_on``
-      (DESIGN "Term": the term starts the day the first declaration is released).
-    """
-    raise NotImplementedError("placements against permits are not built yet")
