@@ -49,10 +49,8 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_api_key(
-    db: AsyncDatabase[Document], *, name: str, role: Role, inn: str | None, now: datetime
-) -> str:
-    """Store a new key and return it in plain text (shown once, never stored)."""
+def check_key_binding(role: Role, inn: str | None) -> None:
+    """DECLARANT keys are bound to a valid INN; no other key is.  Raises ValueError."""
     if role is Role.DECLARANT:
         if inn is None:
             raise ValueError("a DECLARANT key is bound to an INN: pass --inn")
@@ -60,6 +58,13 @@ async def create_api_key(
             raise ValueError(error)
     elif inn is not None:
         raise ValueError("only DECLARANT keys are bound to an INN")
+
+
+async def create_api_key(
+    db: AsyncDatabase[Document], *, name: str, role: Role, inn: str | None, now: datetime
+) -> str:
+    """Store a new key and return it in plain text (shown once, never stored)."""
+    check_key_binding(role, inn)
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     await db.api_keys.insert_one(

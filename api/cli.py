@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from api.auth import Role, create_api_key
+from api.auth import Role, check_key_binding, create_api_key
 from api.db import DatabaseUnsuitable, open_database
 from api.embedded import EmbeddedDatabaseError
 from api.logs import configure_logging
@@ -46,6 +46,7 @@ async def _migrate(args: argparse.Namespace) -> int:
 
 
 async def _create_key(args: argparse.Namespace) -> int:
+    check_key_binding(Role(args.role), args.inn)  # before starting any database
     async with open_database(get_settings(), attach=True) as database:
         await migrate(database.db)
         key = await create_api_key(
