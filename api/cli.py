@@ -8,6 +8,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from api.auth import Role, check_key_binding, create_api_key
 from api.db import DatabaseUnsuitable, open_database
@@ -62,42 +63,58 @@ async def _create_key(args: argparse.Namespace) -> int:
 
 
 async def _verify_ledger(args: argparse.Namespace) -> int:
-    """DESIGN: recompute every licence's hash chain and figures from its ledger; one line
-    per licence that does not verify, a summary, exit 1 when any does not."""
-    from services.ledger import Verification, verify_licence
+    """DESIGN: recompute every licence's hash chain and figures from its ledger, and
+    every processing permit's whose table 3 has placements (DESIGN Part B); one line per
+    ledger that does not verify, a summary, exit 1 when any does not."""
+    from services.ledger import LICENCES, PERMIT_TABLE3, LedgerTarget, Verification
+    from services.ledger import verify_licence as verify
 
     async with open_database(get_settings(), attach=True) as database:
         db = database.db
-        query = {} if args.license is None else {"number": args.license}
-        licences = entries = broken = 0
-        async for licence in db.licenses.find(query, sort=[("number", 1)]):
-            result: Verification = await verify_licence(db, licence)
-            # The licence and its entries are read one after the other: a write-off
+
+        async def verified(doc: dict[str, Any], target: LedgerTarget) -> Verification:
+            result: Verification = await verify(db, doc, target)
+            # The document and its entries are read one after the other: a write-off
             # committed in between looks like a break.  A real one stays; check again
-            # while the licence keeps moving.
+            # while the document keeps moving.
             for _ in range(3):
                 if result.ok:
                     break
-                fresh = await db.licenses.find_one({"_id": licence["_id"]})
-                if fresh is None or (fresh.get("ledgerSeq"), fresh["version"]) == (
-                    licence.get("ledgerSeq"),
-                    licence["version"],
+                fresh = await db[target.collection].find_one({"_id": doc["_id"]})
+                if fresh is None or (fresh.get("ledgerSeq"), fresh[target.guard]) == (
+                    doc.get("ledgerSeq"),
+                    doc[target.guard],
                 ):
                     break
-                licence = fresh
-                result = await verify_licence(db, licence)
-            licences += 1
-            entries += result.entries
-            if not result.ok:
-                broken += 1
-                where = (
-                    "broken" if result.break_seq is None else f"broken at seq {result.break_seq}"
-                )
-                print(f"{result.license_number}: {where}: {result.reason}")
+                doc = fresh
+                result = await verify(db, doc, target)
+            return result
+
+        query = {} if args.license is None else {"number": args.license}
+        sources: list[tuple[LedgerTarget, dict[str, Any]]] = [(LICENCES, query)]
+        if args.license is None:
+            sources.append((PERMIT_TABLE3, {"ledgerSeq": {"$gt": 0}}))
+        counts = {LICENCES.collection: 0, PERMIT_TABLE3.collection: 0}
+        entries = broken = 0
+        for target, selection in sources:
+            async for doc in db[target.collection].find(selection, sort=[("number", 1)]):
+                result = await verified(doc, target)
+                counts[target.collection] += 1
+                entries += result.entries
+                if not result.ok:
+                    broken += 1
+                    where = (
+                        "broken"
+                        if result.break_seq is None
+                        else f"broken at seq {result.break_seq}"
+                    )
+                    print(f"{result.license_number}: {where}: {result.reason}")
+    licences, permits = counts[LICENCES.collection], counts[PERMIT_TABLE3.collection]
     if args.license is not None and licences == 0:
         print(f"customs-api: no licence {args.license}", file=sys.stderr)
         return 1
-    print(f"{licences} licences, {entries} entries verified; {broken} broken")
+    with_permits = f"{permits} permits, " if permits else ""
+    print(f"{licences} licences, {with_permits}{entries} entries verified; {broken} broken")
     return 1 if broken else 0
 
 

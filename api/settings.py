@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         default=False,
         description="Run the automatic mode (Order 1907 p.13) on every registered declaration.",
     )
+    queue_licence_writes: bool = Field(
+        default=True,
+        description="Run one declaration operation per licence at a time in this process, the "
+        "others waiting in line, rather than all at once conflicting in the database "
+        "(bench/README.md); off only to test the database's own guards.",
+    )
     db_timeout_ms: int = Field(
         default=10_000, description="Server selection and connect timeout, milliseconds."
     )

@@ -559,6 +559,8 @@ class Ground(StrEnum):
     SUSPENSION = "SUSPENSION"
     TERMINATION = "TERMINATION"
     UNFIXED_DISCREPANCIES = "UNFIXED_DISCREPANCIES"
+    PERMIT_NOT_IN_FORCE = "PERMIT_NOT_IN_FORCE"
+    PERMIT_TERM_ENDED = "PERMIT_TERM_ENDED"
 
 
 _GROUND_OF = {
@@ -567,11 +569,15 @@ _GROUND_OF = {
     DiscrepancyCode.VALUE_EXCEEDS_AVAILABLE: Ground.EXHAUSTION,
     DiscrepancyCode.LICENCE_SUSPENDED: Ground.SUSPENSION,
     DiscrepancyCode.LICENCE_TERMINATED: Ground.TERMINATION,
+    DiscrepancyCode.PERMIT_NOT_IN_FORCE: Ground.PERMIT_NOT_IN_FORCE,
+    DiscrepancyCode.PERMIT_TERM_ENDED: Ground.PERMIT_TERM_ENDED,
 }
 _GROUND_TEXT = {
     Ground.EXHAUSTION: "the licence's quantity or value is exhausted",
     Ground.SUSPENSION: "the licence is suspended",
     Ground.TERMINATION: "the licence is terminated",
+    Ground.PERMIT_NOT_IN_FORCE: "the processing permit cited is not in force",
+    Ground.PERMIT_TERM_ENDED: "the processing permit's term has ended (Permit rules p.9)",
     Ground.UNFIXED_DISCREPANCIES: "discrepancies affecting prohibitions and restrictions "
     "were not fixed by the release deadline",
 }

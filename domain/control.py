@@ -80,6 +80,11 @@ class LicenceFacts:
     exhausted: bool = False
     """An exhaustion message was received from the feed (Order 1907 p.9)."""
     issued_on: date | None = None
+    permit_status: str | None = None
+    """For a processing permit's table 3 (DESIGN Part B, "A permit is also used"): the
+    permit's status; None for a licence."""
+    term_ended_on: date | None = None
+    """For a permit: the end of its term when it has passed (Permit rules p.9)."""
 
     def line(self, line_no: int) -> LineFacts | None:
         return next((line for line in self.lines if line.line_no == line_no), None)
@@ -152,6 +157,8 @@ class DiscrepancyCode(StrEnum):
     QUANTITY_EXCEEDS_AVAILABLE = "QUANTITY_EXCEEDS_AVAILABLE"
     VALUE_EXCEEDS_AVAILABLE = "VALUE_EXCEEDS_AVAILABLE"
     EARLIER_ACCOUNTING_INVALID = "EARLIER_ACCOUNTING_INVALID"
+    PERMIT_NOT_IN_FORCE = "PERMIT_NOT_IN_FORCE"
+    PERMIT_TERM_ENDED = "PERMIT_TERM_ENDED"
 
 
 _C = DiscrepancyCode
@@ -165,6 +172,8 @@ NOT_FIXABLE = frozenset(
         _C.LICENCE_EXHAUSTED,
         _C.QUANTITY_EXCEEDS_AVAILABLE,
         _C.VALUE_EXCEEDS_AVAILABLE,
+        _C.PERMIT_NOT_IN_FORCE,
+        _C.PERMIT_TERM_ENDED,
     }
 )
 #: A wrong licence date next to the right number is a formal slip (DESIGN).
@@ -266,6 +275,31 @@ def check_licence_status(item: ItemFacts, licence: LicenceFacts) -> list[Discrep
             )
         )
     return found
+
+
+def check_permit_state(item: ItemFacts, licence: LicenceFacts) -> list[Discrepancy]:
+    """DESIGN Part B, "A permit is also used": goods are placed under processing only on
+    a permit in force, and not after its term (Permit rules p.9) has ended."""
+    if licence.permit_status is None:
+        return []
+    if licence.term_ended_on is not None or licence.permit_status == "EXPIRED":
+        ended = f" on {licence.term_ended_on}" if licence.term_ended_on is not None else ""
+        return [
+            _found(
+                _C.PERMIT_TERM_ENDED,
+                item,
+                f"the term of permit {licence.number} ended{ended} (Permit rules p.9)",
+            )
+        ]
+    if licence.permit_status != "IN_FORCE":
+        return [
+            _found(
+                _C.PERMIT_NOT_IN_FORCE,
+                item,
+                f"permit {licence.number} is {licence.permit_status}, not in force",
+            )
+        ]
+    return []
 
 
 def check_direction(
@@ -515,6 +549,7 @@ def check_item(
         return found
     found = [
         *check_licence_status(item, licence),
+        *check_permit_state(item, licence),
         *check_direction(item, licence, declaration),
         *check_validity(item, licence, declaration),
         *check_holder(item, licence, declaration),

@@ -12,6 +12,7 @@ from api.auth import Role
 from api.context import Info
 from domain.accounting import Ground
 from domain.problems import Problem
+from resolvers.connections import build_connection
 from schema.declarations import payloads as p
 from schema.declarations.inputs import (
     CorrectDeclarationInput,
@@ -25,21 +26,18 @@ from schema.declarations.inputs import (
 )
 from schema.declarations.types import Declaration, DeclarationConnection
 from schema.declarations.types import Discrepancy as DiscrepancyType
-from schema.errors import Forbidden, InvalidPagination, user_errors
+from schema.errors import Forbidden, user_errors
 from schema.relay import (
     AFTER,
     BEFORE,
     FIRST,
     LAST,
-    Edge,
-    PageInfo,
-    check_page_arguments,
     parse_typed_id,
 )
 from schema.scalars import Decimal as ScalarDecimal
 from services.declarations import Declarations
 from services.declarations import discrepancy_doc as _discrepancy_doc
-from services.pagination import BadCursor, all_of, encode_cursor, paginate
+from services.pagination import all_of
 from services.transactions import Outcome
 
 Document = dict[str, Any]
@@ -49,7 +47,13 @@ INPUT = strawberry.argument(description="The operation.")
 def _service(info: Info) -> Declarations:
     ctx = info.context
     return Declarations(
-        ctx.client, ctx.db, ctx.principal, ctx.now, release_hours=ctx.settings.release_hours
+        ctx.client,
+        ctx.db,
+        ctx.principal,
+        ctx.now,
+        release_hours=ctx.settings.release_hours,
+        permit_max_term_months=ctx.settings.permit_max_term_months,
+        queue_licence_writes=ctx.settings.queue_licence_writes,
     )
 
 
@@ -265,40 +269,18 @@ async def declarations(
     before: Annotated[str | None, BEFORE] = None,
 ) -> DeclarationConnection:
     """Declarations, newest registration first."""
-    first, last = check_page_arguments(first, last, after, before)
-    query = declaration_query(filter, info)
-    collection = info.context.db.declarations
-    try:
-        page = await paginate(
-            collection,
-            query,
-            field="registeredAt",
-            ascending=False,
-            unique=False,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-    except BadCursor as exc:
-        raise InvalidPagination(str(exc)) from None
-    edges = [
-        Edge(cursor=encode_cursor(doc, "registeredAt", False), node=Declaration.from_doc(doc))
-        for doc in page.docs
-    ]
-
-    async def count() -> int:
-        return await collection.count_documents(query)
-
-    return DeclarationConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        count=count,
+    return await build_connection(
+        DeclarationConnection,
+        info.context.db.declarations,
+        declaration_query(filter, info),
+        Declaration.from_doc,
+        field="registeredAt",
+        ascending=False,
+        unique=False,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 

@@ -10,7 +10,7 @@ import strawberry
 
 from api.auth import can_see_licence as visible_to
 from api.context import Info
-from schema.errors import InvalidPagination
+from resolvers.connections import build_connection
 from schema.ledger import (
     AccountingNotification,
     LedgerConnection,
@@ -18,20 +18,11 @@ from schema.ledger import (
     LedgerVerification,
     NotificationConnection,
 )
-from schema.relay import AFTER, BEFORE, FIRST, LAST, Edge, PageInfo, check_page_arguments
+from schema.relay import AFTER, BEFORE, FIRST, LAST, check_page_arguments
 from services.ledger import verify_licence
-from services.pagination import BadCursor, Page, _decode_cursor, encode_cursor, paginate
+from services.pagination import BadCursor, Page, _decode_cursor
 
 Document = dict[str, Any]
-
-
-def _page_info(edges: list[Any], page: Page) -> PageInfo:
-    return PageInfo(
-        has_next_page=page.has_next,
-        has_previous_page=page.has_previous,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
 
 
 async def _ledger_window(
@@ -97,51 +88,46 @@ async def ledger_of(
     """A licence's ledger, newest entry first: one narrow seq range, else the keyset
     query (index licenseId + seq)."""
     first, last = check_page_arguments(first, last, after, before)
-    collection = info.context.db.ledger
-    query = {"licenseId": license_id}
-    page = await _ledger_window(info, license_id, first, after, last, before)
-    if page is None:
-        try:
-            page = await paginate(
-                collection, query, field="seq", ascending=False, unique=True,
-                first=first, after=after, last=last, before=before,
-            )  # fmt: skip
-        except BadCursor as exc:
-            raise InvalidPagination(str(exc)) from None
-    edges = [
-        Edge(cursor=encode_cursor(d, "seq", True), node=LedgerEntry.from_doc(d)) for d in page.docs
-    ]
-
-    async def count() -> int:
-        return await collection.count_documents(query)
-
-    return LedgerConnection(edges=edges, page_info=_page_info(edges, page), count=count)
+    return await build_connection(
+        LedgerConnection,
+        info.context.db.ledger,
+        {"licenseId": license_id},
+        LedgerEntry.from_doc,
+        field="seq",
+        ascending=False,
+        unique=True,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        page=await _ledger_window(info, license_id, first, after, last, before),
+    )
 
 
 #: The first window of time balancesAt looks back over; it doubles until it finds one.
-BALANCE_WINDOW = timedelta(hours=1)
+BALANCE_WINDOW = timedelta(minutes=1)
 
 
 async def balance_entry(
     db: Any, license_id: Any, line_no: int, moment: datetime, since: datetime
 ) -> Document | None:
     """The line's last ledger entry at or before ``moment`` (latest ``at``, then highest
-    ``seq``), looked for in windows of ``at`` that double from an hour back.  Exact: an
+    ``seq``), looked for in windows of ``at`` that double from a minute back.  Exact: an
     entry outside a window is older than every entry inside it.  SecantusDB reads every
     document an index range matches before it sorts: the open range ``at <= moment``
     read the line's whole history (bench/accounting.py: 1.5 s at 10,000 entries); a
-    window reads the entries in it.  ``since`` only ends the doubling: a window reaching
-    past it is the last query, with no lower bound."""
+    window reads the entries in it.  ``since``: no entry is older; a window reaching past
+    it is the last query, with no lower bound."""
     window = BALANCE_WINDOW
     while True:
         bounds: Document = {"$lte": moment}
         if moment - window > since:
-            bounds["$gt"] = moment - window  # the next window holds an entry right at it
+            bounds["$gte"] = moment - window
         found: Document | None = await db.ledger.find_one(
             {"licenseId": license_id, "lineNo": line_no, "at": bounds},
             sort=[("at", -1), ("seq", -1)],
         )
-        if found is not None or "$gt" not in bounds:
+        if found is not None or "$gte" not in bounds:
             return found
         window *= 2
 
@@ -198,7 +184,6 @@ async def accounting_notifications(
     before: Annotated[str | None, BEFORE] = None,
 ) -> NotificationConnection:
     """Accounting notifications (Order 1907 p.10), newest first."""
-    first, last = check_page_arguments(first, last, after, before)
     query: Document = {}
     if license_number is not None:
         query["licenseNumbers"] = license_number
@@ -213,23 +198,19 @@ async def accounting_notifications(
         if declaration_number is not None:
             numbers = [declaration_number] if declaration_number in numbers else []
         query["declarationNumber"] = {"$in": numbers}
-    collection = info.context.db.notifications
-    try:
-        page = await paginate(
-            collection, query, field="at", ascending=False, unique=False,
-            first=first, after=after, last=last, before=before,
-        )  # fmt: skip
-    except BadCursor as exc:
-        raise InvalidPagination(str(exc)) from None
-    edges = [
-        Edge(cursor=encode_cursor(d, "at", False), node=AccountingNotification.from_doc(d))
-        for d in page.docs
-    ]
-
-    async def count() -> int:
-        return await collection.count_documents(query)
-
-    return NotificationConnection(edges=edges, page_info=_page_info(edges, page), count=count)
+    return await build_connection(
+        NotificationConnection,
+        info.context.db.notifications,
+        query,
+        AccountingNotification.from_doc,
+        field="at",
+        ascending=False,
+        unique=False,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+    )
 
 
 async def load_notification_node(info: Info, object_id: Any) -> AccountingNotification | None:

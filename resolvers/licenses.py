@@ -13,6 +13,7 @@ from api.auth import can_see_licence as visible_to
 from api.context import Info
 from domain.licences import ControlMode as DomainControlMode
 from domain.licences import LicenseEvent
+from resolvers.connections import build_connection
 from schema.errors import InvalidPagination, user_errors
 from schema.licenses.enums import LicenseOrderField, LicenseStatus
 from schema.licenses.inputs import (
@@ -39,10 +40,7 @@ from schema.relay import (
     BEFORE,
     FIRST,
     LAST,
-    Edge,
     OrderDirection,
-    PageInfo,
-    check_page_arguments,
     parse_typed_id,
 )
 from services.licenses import (
@@ -52,7 +50,7 @@ from services.licenses import (
     StatusMessage,
     as_datetime,
 )
-from services.pagination import BadCursor, all_of, encode_cursor, paginate
+from services.pagination import all_of
 from services.transactions import Outcome
 
 Document = dict[str, Any]
@@ -148,42 +146,20 @@ async def licenses(
     last: Annotated[int | None, LAST] = None,
     before: Annotated[str | None, BEFORE] = None,
 ) -> LicenseConnection:
-    first, last = check_page_arguments(first, last, after, before)
-    query = license_query(filter, info.context.principal)
     order = order or LicenseOrder(field=LicenseOrderField.NUMBER)
     field, unique = _ORDER_FIELDS[order.field]
-    collection = info.context.db.licenses
-    try:
-        page = await paginate(
-            collection,
-            query,
-            field=field,
-            ascending=order.direction is OrderDirection.ASC,
-            unique=unique,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-    except BadCursor as exc:
-        raise InvalidPagination(str(exc)) from None
-    edges = [
-        Edge(cursor=encode_cursor(doc, field, unique), node=License.from_doc(doc))
-        for doc in page.docs
-    ]
-
-    async def count() -> int:
-        return await collection.count_documents(query)
-
-    return LicenseConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        count=count,
+    return await build_connection(
+        LicenseConnection,
+        info.context.db.licenses,
+        license_query(filter, info.context.principal),
+        License.from_doc,
+        field=field,
+        ascending=order.direction is OrderDirection.ASC,
+        unique=unique,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 

@@ -16,6 +16,7 @@ from api.context import Info
 from domain.permits.form import MarkKind
 from domain.problems import Problem
 from domain.units import UNITS
+from resolvers.connections import build_connection
 from schema.errors import InvalidPagination
 from schema.permits import payloads as p
 from schema.permits.enums import CustomsOfficeKind, PermitOrderField, PermitStatus
@@ -46,16 +47,13 @@ from schema.relay import (
     BEFORE,
     FIRST,
     LAST,
-    Edge,
     OrderDirection,
-    PageInfo,
-    check_page_arguments,
     parse_typed_id,
 )
 from schema.scalars import CustomsOfficeCode
 from schema.scalars import Decimal as ScalarDecimal
 from services.customs_offices import CustomsOffices
-from services.pagination import BadCursor, all_of, encode_cursor, paginate
+from services.pagination import all_of
 from services.permit_documents import as_datetime
 from services.permits import Mark, TransferDecision, can_see_permit, for_request
 from services.transactions import Outcome
@@ -409,42 +407,20 @@ async def permits(
     last: Annotated[int | None, LAST] = None,
     before: Annotated[str | None, BEFORE] = None,
 ) -> PermitConnection:
-    first, last = check_page_arguments(first, last, after, before)
     order = order or PermitOrder(field=PermitOrderField.CREATED_AT)
-    query = permit_query(filter, info.context.principal, order.field)
     field = _ORDER_FIELDS[order.field]
-    collection = info.context.db.permits
-    try:
-        page = await paginate(
-            collection,
-            query,
-            field=field,
-            ascending=order.direction is OrderDirection.ASC,
-            unique=False,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-    except BadCursor as exc:
-        raise InvalidPagination(str(exc)) from None
-    edges = [
-        Edge(cursor=encode_cursor(doc, field, False), node=ProcessingPermit.from_doc(doc))
-        for doc in page.docs
-    ]
-
-    async def count() -> int:
-        return await collection.count_documents(query)
-
-    return PermitConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        count=count,
+    return await build_connection(
+        PermitConnection,
+        info.context.db.permits,
+        permit_query(filter, info.context.principal, order.field),
+        ProcessingPermit.from_doc,
+        field=field,
+        ascending=order.direction is OrderDirection.ASC,
+        unique=False,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 

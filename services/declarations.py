@@ -9,8 +9,8 @@ all or nothing.  Every operation is idempotent by a key scoped to the API key.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,9 +67,13 @@ from domain.declarations import (
 )
 from domain.licences import ControlMode, LicenseStatus
 from domain.numbers import check_positive_money, check_positive_quantity
+from domain.permits.terms import DEFAULT_MAX_TERM_MONTHS, is_expired
 from domain.problems import Problem, RuleViolation
 from domain.units import unit_error
-from services.ledger import movement_of, to_millis, write_movements
+from services.customs_offices import local_date
+from services.ledger import PERMIT_TABLE3, movement_of, to_millis, write_movements
+from services.permit_documents import as_date
+from services.permits import Permits
 from services.transactions import (
     ConcurrentUpdate,
     KeyedLocks,
@@ -99,6 +103,17 @@ class ItemData:
     value: Decimal | None = None
     currency: str | None = None
     earlier_declaration: str | None = None
+    permit_number: str | None = None
+    """A processing permit cited instead of a licence (DESIGN Part B, "A permit is also
+    used"): goods placed under procedure 51 against its table 3 row ``permit_row``."""
+    permit_row: int | None = None
+
+    @property
+    def cites_permit(self) -> bool:
+        return self.permit_number is not None
+
+
+PROCESSING_PROCEDURE = "51"
 
 
 @dataclass(frozen=True)
@@ -154,16 +169,39 @@ def check_items(items: Sequence[ItemData]) -> list[Problem]:
                 )
         if item.currency is not None and (error := currency_code_error(item.currency)):
             problems.append(Problem("INVALID_CURRENCY", error, (*at, "currency")))
-        if not item.license_number.strip():
-            problems.append(
-                Problem("REQUIRED", "the licence number is required", (*at, "licenseNumber"))
-            )
+        problems += _citation_problems(item, at)
         if item.earlier_declaration is not None:
             try:
                 parse_declaration_number(item.earlier_declaration, (*at, "earlierDeclaration"))
             except RuleViolation as exc:
                 problems += exc.problems
     return problems
+
+
+def _citation_problems(item: ItemData, at: tuple[str, int]) -> list[Problem]:
+    """An item cites exactly one of a licence line or a permit's table 3 row (DESIGN
+    Part B, "A permit is also used")."""
+    if item.permit_number is None:
+        if not item.license_number.strip():
+            return [Problem("REQUIRED", "the licence number is required", (*at, "licenseNumber"))]
+        if item.line_no < 1:
+            return [Problem("REQUIRED", "the licence line is required", (*at, "lineNo"))]
+        return []
+    if item.license_number.strip():
+        return [
+            Problem(
+                "LICENCE_OR_PERMIT",
+                "an item cites a licence or a processing permit, not both",
+                (*at, "permitNumber"),
+            )
+        ]
+    if not item.permit_number.strip():
+        return [Problem("REQUIRED", "the permit number is required", (*at, "permitNumber"))]
+    if item.permit_row is not None and item.permit_row < 1:
+        return [
+            Problem("INVALID_PERMIT_ROW", "table 3 rows are numbered from 1", (*at, "permitRow"))
+        ]
+    return []
 
 
 def check_declaration(data: DeclarationData) -> list[Problem]:
@@ -197,10 +235,38 @@ def check_declaration(data: DeclarationData) -> list[Problem]:
         except RuleViolation as exc:
             problems += exc.problems
     problems += check_items(data.items)
+    problems += check_permit_procedure(data.procedure, data.items)
     return problems
 
 
+def check_permit_procedure(procedure: str, items: Sequence[ItemData]) -> list[Problem]:
+    """DESIGN Part B: a permit is cited by goods placed under processing on the customs
+    territory, procedure 51, only."""
+    if procedure == PROCESSING_PROCEDURE:
+        return []
+    return [
+        Problem(
+            "PERMIT_NEEDS_PROCEDURE_51",
+            f"a processing permit is cited only under procedure {PROCESSING_PROCEDURE} "
+            f"(processing on the customs territory), not {procedure}",
+            ("items", index, "permitNumber"),
+        )
+        for index, item in enumerate(items)
+        if item.cites_permit
+    ]
+
+
 def _item_doc(item: ItemData) -> Document:
+    """An item as stored.  ``licenseNumber`` and ``lineNo`` are the document and line the
+    item is accounted against: for an item citing a permit, the permit's number and the
+    table 3 row (1 unless named), with ``permitNumber`` marking it as a permit."""
+    if item.permit_number is not None:
+        number = item.permit_number.strip()
+        return {
+            **_item_doc(replace(item, permit_number=None, license_number=number)),
+            "lineNo": item.permit_row or 1,
+            "permitNumber": number,
+        }
     return {
         "itemNo": item.item_no,
         "name": item.name.strip(),
@@ -243,6 +309,38 @@ def licence_facts(doc: Document) -> LicenceFacts:
             for line in doc["lines"]
         ],
         exhausted=bool(doc.get("exhaustionReported")),
+    )
+
+
+def permit_facts(doc: Document, now: datetime) -> LicenceFacts:
+    """A processing permit's table 3 as the rules see a licence (DESIGN Part B, "A permit
+    is also used"): rows as lines numbered from 1, the holder, validity from the issue
+    date to the end of the term (open while it is not fixed), its status, and whether
+    the term has ended at ``now`` (the issuing office's local date, Permit rules p.9)."""
+    end = as_date(doc.get("termEnd"))
+    today = local_date(now, doc["header"]["timeZone"])
+    return LicenceFacts(
+        number=doc["number"],
+        direction=Direction.IMPORT,
+        status=LicenseStatus.ACTIVE,
+        control_mode=ControlMode.ELECTRONIC,
+        valid_from=as_date(doc.get("issueDate")) or date.min,
+        valid_to=end or date.max,
+        holder_inn=doc["holderInn"],
+        lines=[
+            LineFacts(
+                line_no=row_no,
+                name=row["name"],
+                hs_code=row["hsCode"],
+                unit=row["unit"],
+                quantity_limit=row["quantity"],
+                quantity_accounted=row["accounted"],
+                quantity_available=row["available"],
+            )
+            for row_no, row in enumerate(doc["table3"], start=1)
+        ],
+        permit_status=doc["status"],
+        term_ended_on=end if end is not None and is_expired(end, today) else None,
     )
 
 
@@ -296,13 +394,21 @@ class Facts:
     own: list[Movement]
     earlier: dict[str, EarlierAccounting]
     temporary_totals: dict[LineKey, Amount] | None
+    permits: dict[str, Document] = field(default_factory=dict)
+    """Processing permits cited (DESIGN Part B), by number, as read."""
+    now: datetime | None = None
 
     @property
     def facts(self) -> DeclarationFacts:
         return declaration_facts(self.declaration)
 
     def licence_facts(self) -> dict[str, LicenceFacts]:
-        return {number: licence_facts(doc) for number, doc in self.licences.items()}
+        """The licences, and the permits' tables 3 seen as licences, by number."""
+        now = self.now or self.declaration["registeredAt"]
+        return {
+            **{number: licence_facts(doc) for number, doc in self.licences.items()},
+            **{number: permit_facts(doc, now) for number, doc in self.permits.items()},
+        }
 
     def held_licences(self) -> dict[str, LicenceFacts]:
         """Licences as this declaration sees them: what it (and for a full declaration,
@@ -324,13 +430,25 @@ async def _movements_of(
 
 
 async def load_facts(
-    db: AsyncDatabase[Document], declaration: Document, session: AsyncClientSession | None
+    db: AsyncDatabase[Document],
+    declaration: Document,
+    session: AsyncClientSession | None,
+    now: datetime | None = None,
 ) -> Facts:
-    numbers = sorted({item["licenseNumber"] for item in declaration["items"]})
+    """``now`` is when the rules apply (a permit's term is judged then)."""
+    items = declaration["items"]
+    numbers = sorted({i["licenseNumber"] for i in items if not i.get("permitNumber")})
     licences = {
         doc["number"]: doc
         async for doc in db.licenses.find({"number": {"$in": numbers}}, session=session)
     }
+    permit_numbers = sorted({i["permitNumber"] for i in items if i.get("permitNumber")})
+    permits: dict[str, Document] = {}
+    if permit_numbers:
+        permits = {
+            doc["number"]: doc
+            async for doc in db.permits.find({"number": {"$in": permit_numbers}}, session=session)
+        }
     own = await _movements_of(db, [declaration["number"]], session)
     earlier_numbers = sorted(
         {i["earlierDeclaration"] for i in declaration["items"] if i.get("earlierDeclaration")}
@@ -354,7 +472,7 @@ async def load_facts(
     temporary_totals = None
     if declaration["kind"] == DeclarationKind.FULL.value:
         temporary_totals = held(await _movements_of(db, declaration["temporaryNumbers"], session))
-    return Facts(declaration, licences, own, earlier, temporary_totals)
+    return Facts(declaration, licences, own, earlier, temporary_totals, permits, now)
 
 
 # --- the use cases ---------------------------------------------------------------------
@@ -386,12 +504,16 @@ class Declarations:
         now: datetime,
         *,
         release_hours: int = 4,
+        permit_max_term_months: int = DEFAULT_MAX_TERM_MONTHS,
+        queue_licence_writes: bool = True,
     ) -> None:
         self.client = client
         self.db = db
         self.principal = principal
         self.now = to_millis(now)
         self.release_hours = release_hours
+        self.permit_max_term_months = permit_max_term_months
+        self.queue_licence_writes = queue_licence_writes
 
     # helpers ---------------------------------------------------------------------------
 
@@ -432,9 +554,14 @@ class Declarations:
             assert doc is not None
             return await work(session, doc)
 
-        # One write on a licence at a time in this process (see KeyedLocks).
-        cited = await self.db.declarations.find_one({"number": number}, {"items.licenseNumber": 1})
-        async with LICENCE_WRITERS.hold(i["licenseNumber"] for i in (cited or {}).get("items", [])):
+        # One operation per licence at a time in this process (see KeyedLocks).
+        licences: list[str] = []
+        if self.queue_licence_writes:
+            cited = await self.db.declarations.find_one(
+                {"number": number}, {"items.licenseNumber": 1}
+            )
+            licences = [item["licenseNumber"] for item in (cited or {}).get("items", [])]
+        async with LICENCE_WRITERS.hold(licences):
             return await idempotent(
                 self.client,
                 self.db,
@@ -490,10 +617,21 @@ class Declarations:
         for m in movements:
             by_licence.setdefault(m.licence_number, []).append(m)
         for number in sorted(by_licence):
-            licence = facts.licences.get(number)
-            if licence is None:
-                raise RuleViolation([Problem("LICENCE_UNKNOWN", f"no licence {number}")])
             try:
+                if number in facts.permits:  # DESIGN Part B: a permit's table 3
+                    facts.permits[number] = await write_movements(
+                        self.db,
+                        session,
+                        facts.permits[number],
+                        by_licence[number],
+                        self.now,
+                        refs,
+                        PERMIT_TABLE3,
+                    )
+                    continue
+                licence = facts.licences.get(number)
+                if licence is None:
+                    raise RuleViolation([Problem("LICENCE_UNKNOWN", f"no licence {number}")])
                 facts.licences[number] = await write_movements(
                     self.db, session, licence, by_licence[number], self.now, refs
                 )
@@ -512,6 +650,7 @@ class Declarations:
             "declarationNumber": doc["number"],
             "licenseNumbers": sorted(by_licence)
             or sorted({item["licenseNumber"] for item in doc["items"]}),
+            "permitNumbers": sorted(facts.permits),
             "entries": [
                 {
                     "licenseNumber": m.licence_number,
@@ -668,7 +807,7 @@ class Declarations:
             target = _S.CONTROLLED if status is _S.REGISTERED else status
             if problems := check_transition(status, target):
                 raise RuleViolation(problems)
-            facts = await load_facts(self.db, doc, session)
+            facts = await load_facts(self.db, doc, session, self.now)
             found = facts.control()
             changes = {
                 "discrepancies": [discrepancy_doc(d) for d in found],
@@ -717,7 +856,7 @@ class Declarations:
                         )
                     ]
                 )
-            facts = await load_facts(self.db, doc, session)
+            facts = await load_facts(self.db, doc, session, self.now)
             found = facts.control()
             blocking = [d for d in found if d.affects_restrictions]
             if blocking:
@@ -758,7 +897,7 @@ class Declarations:
         passed; the accounted quantity becomes released."""
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
-            facts = await load_facts(self.db, doc, session)
+            facts = await load_facts(self.db, doc, session, self.now)
             found = facts.control()
             required = self._accounting_required(doc)
             problems = release_blockers(
@@ -772,6 +911,7 @@ class Declarations:
             if problems:
                 raise RuleViolation(problems)
             await self._write(session, facts, plan_release(facts.own), "RELEASED")
+            await self._place(session, facts)
             changes = {
                 "discrepancies": [discrepancy_doc(d) for d in found],
                 "releasedAt": self.now,
@@ -779,6 +919,22 @@ class Declarations:
             return await self._save(session, doc, changes, _S.RELEASED)
 
         return await self._run(key, "releaseDeclaration", {"number": number}, work, number)
+
+    async def _place(self, session: AsyncClientSession, facts: Facts) -> None:
+        """DESIGN "Term": the release of the first procedure 51 declaration citing a
+        permit places the goods; the permit's term starts that day (the issuing office's
+        local date) and its end is fixed, in this transaction (Permit rules p.9)."""
+        permits = Permits(
+            self.client,
+            self.db,
+            self.principal,
+            self.now,
+            max_term_months=self.permit_max_term_months,
+        )
+        for number in sorted(facts.permits):
+            doc = facts.permits[number]
+            if doc["term"].get("startDate") is None:
+                await permits.fix_term_in(session, doc, permits.today(doc))
 
     # refusal and withdrawal: annulment (p.4) -----------------------------------------------
 
@@ -805,7 +961,7 @@ class Declarations:
             covered = check_not_covered(doc.get("coveredBy") is not None, "refused")
             if problems := check_transition(_S(doc["status"]), _S.REFUSED) + covered:
                 raise RuleViolation(problems)
-            facts = await load_facts(self.db, doc, session)
+            facts = await load_facts(self.db, doc, session, self.now)
             found = refusal_grounds(facts.control(), deadline=doc["releaseDeadline"], now=self.now)
             established = {g.code: g for g in found}
             missing = [g for g in grounds if g not in established]
@@ -849,7 +1005,7 @@ class Declarations:
         async def work(session: AsyncClientSession, doc: Document) -> Document:
             if problems := check_withdrawal(_S(doc["status"]), doc.get("coveredBy") is not None):
                 raise RuleViolation(problems)
-            facts = await load_facts(self.db, doc, session)
+            facts = await load_facts(self.db, doc, session, self.now)
             notification = await self._annul(session, facts)
             await self._uncover(session, doc)
             changes = {"withdrawal": {"at": self.now, "by": self._by(), "reason": reason,
@@ -877,6 +1033,8 @@ class Declarations:
                 )
             if problems := check_not_covered(doc.get("coveredBy") is not None, "corrected"):
                 raise RuleViolation(problems)
+            if problems := check_permit_procedure(doc["procedure"], items):
+                raise RuleViolation(problems)
             if status is _S.ACCOUNTED and doc["kind"] == DeclarationKind.FULL.value:
                 raise RuleViolation(
                     [
@@ -888,13 +1046,13 @@ class Declarations:
                 )
             revision = doc["revision"] + 1
             corrected = {**doc, "items": [_item_doc(i) for i in items], "revision": revision}
-            facts = await load_facts(self.db, corrected, session)
+            facts = await load_facts(self.db, corrected, session, self.now)
             if status is _S.ACCOUNTED:
                 annul = plan_annulment(facts.own)
                 lines = lines_of(licences_with_held(facts.licence_facts(), held(facts.own)))
                 write = plan_write_off(facts.facts.items, lines, doc["number"])
                 await self._write(session, facts, [*annul, *write], "ACCOUNTED")
-                facts = await load_facts(self.db, corrected, session)
+                facts = await load_facts(self.db, corrected, session, self.now)
             found = facts.control()
             await self.db.declaration_revisions.insert_one(
                 {
@@ -963,7 +1121,7 @@ class Declarations:
                         )
                     ]
                 )
-            facts = await load_facts(self.db, doc, session)
+            facts = await load_facts(self.db, doc, session, self.now)
             decision = auto_mode_decision(
                 facts.facts,
                 facts.licence_facts(),
@@ -992,6 +1150,7 @@ class Declarations:
                 changes["accounting"] = {"at": self.now, "notificationId": notification,
                                          "by": self._by(), "automatic": True}  # fmt: skip
             await self._write(session, facts, plan_release(decision.movements), "RELEASED")
+            await self._place(session, facts)
             changes["releasedAt"] = self.now
             return await self._save(session, doc, changes, _S.RELEASED, "automatic mode (p.13)")
 
@@ -1021,7 +1180,7 @@ class Declarations:
             "items": [_item_doc(item) for item in data.items],
             "revision": 1,
         }
-        facts = await load_facts(self.db, doc, None)
+        facts = await load_facts(self.db, doc, None, self.now)
         facts.own = []
         found = facts.control()
         movements: list[Movement] = []

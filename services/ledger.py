@@ -164,6 +164,71 @@ def apply_to_lines(
     return LedgerWrite([by_no[n] for n in sorted(by_no)], entries, seq, head)
 
 
+@dataclass(frozen=True)
+class LedgerTarget:
+    """Where a ledger's figures live: licences keep them in ``lines``; a processing
+    permit keeps them in its table 3 rows (DESIGN Part B, "A permit is also used"),
+    whose row number is the position.  A permit's rows are changed by amendments outside
+    the ledger, so its ledger records the limit it last saw (``ledgerLimit``) and the
+    next write first brings it to the row's ``quantity`` with a LIMIT_CHANGE entry:
+    every figure stays a sum of entries.  ``guard`` is the document's version field
+    checked with the ledger head; ``source`` marks the entries of a target other than a
+    licence."""
+
+    collection: str
+    rows_field: str
+    guard: str
+    source: str | None = None
+
+    def lines_of(self, doc: Document) -> list[Document]:
+        rows: list[Document] = doc[self.rows_field]
+        if self.source is None:
+            return rows
+        return [
+            {
+                "lineNo": index,
+                "quantityLimit": row.get("ledgerLimit", _ZERO),
+                "accounted": row["accounted"],
+                "released": row.get("released", _ZERO),
+            }
+            for index, row in enumerate(rows, start=1)
+        ]
+
+    def limit_changes(self, doc: Document) -> list[Movement]:
+        """The LIMIT_CHANGE movements that bring the ledger's limits to the rows'."""
+        if self.source is None:
+            return []
+        return [
+            Movement(Operation.LIMIT_CHANGE, doc["number"], index, change)
+            for index, row in enumerate(doc[self.rows_field], start=1)
+            if (change := row["quantity"] - row.get("ledgerLimit", _ZERO)) != 0
+        ]
+
+    def rows_after(self, doc: Document, lines: list[Document]) -> list[Document]:
+        if self.source is None:
+            return lines
+        by_no = {line["lineNo"]: line for line in lines}
+        return [
+            {
+                **row,
+                "accounted": by_no[index]["accounted"],
+                "released": by_no[index]["released"],
+                "available": row["quantity"] - by_no[index]["accounted"],
+                "ledgerLimit": by_no[index]["quantityLimit"],
+            }
+            for index, row in enumerate(doc[self.rows_field], start=1)
+        ]
+
+
+LICENCES = LedgerTarget("licenses", "lines", "version")
+PERMIT_TABLE3 = LedgerTarget("permits", "table3", "revision", source="PERMIT")
+
+
+def seq_guard(seq: int) -> Any:
+    """A ledger head never written (a permit before its first placement) is absent."""
+    return seq if seq else {"$in": [0, None]}
+
+
 async def write_movements(
     db: AsyncDatabase[Document],
     session: AsyncClientSession,
@@ -171,35 +236,34 @@ async def write_movements(
     movements: Sequence[Movement],
     at: datetime,
     refs: Document | None = None,
+    target: LedgerTarget = LICENCES,
 ) -> Document:
-    """Apply and store ``movements`` on ``licence`` (as read in this transaction);
-    return the licence document after them."""
+    """Apply and store ``movements`` on ``licence`` (as read in this transaction; for
+    ``PERMIT_TABLE3`` a permit); return the document after them."""
+    seq = licence.get("ledgerSeq", 0)
     write = apply_to_lines(
         licence["_id"],
         licence["number"],
-        licence["lines"],
-        licence.get("ledgerSeq", 0),
+        target.lines_of(licence),
+        seq,
         licence.get("ledgerHash"),
-        movements,
+        [*target.limit_changes(licence), *movements] if movements else [],
         at,
-        refs,
+        {**(refs or {}), "source": target.source} if target.source else refs,
     )
-    used_up = exhausted(write.lines)
     changes: Document = {
-        "lines": write.lines,
+        target.rows_field: target.rows_after(licence, write.lines),
         "ledgerSeq": write.seq,
         "ledgerHash": write.head,
-        "exhausted": used_up,
-        "state": licence_state(
-            LicenseStatus(licence["status"]), used_up or licence.get("exhaustionReported", False)
-        ),
     }
-    result = await db.licenses.update_one(
-        {
-            "_id": licence["_id"],
-            "version": licence["version"],
-            "ledgerSeq": licence.get("ledgerSeq", 0),
-        },
+    if target is LICENCES:
+        used_up = exhausted(write.lines)
+        changes["exhausted"] = used_up
+        changes["state"] = licence_state(
+            LicenseStatus(licence["status"]), used_up or licence.get("exhaustionReported", False)
+        )
+    result = await db[target.collection].update_one(
+        {"_id": licence["_id"], target.guard: licence[target.guard], "ledgerSeq": seq_guard(seq)},
         {"$set": changes},
         session=session,
     )
@@ -253,7 +317,9 @@ class Verification:
     reason: str | None = None
 
 
-async def verify_licence(db: AsyncDatabase[Document], licence: Document) -> Verification:
+async def verify_licence(
+    db: AsyncDatabase[Document], licence: Document, target: LedgerTarget = LICENCES
+) -> Verification:
     """Recompute the chain of ``licence`` and compare its stored figures with it.
 
     Only entries up to the licence's ledger head as read are checked: entries are
@@ -276,7 +342,7 @@ async def verify_licence(db: AsyncDatabase[Document], licence: Document) -> Veri
     ):
         return Verification(number, len(entries), False, None, "ledger head does not match")
     last: dict[int, LineFigures] = {e.movement.line_no: e.after for e in entries}
-    for line in licence["lines"]:
+    for line in target.lines_of(licence):
         stored = figures_of(line)
         expected = last.get(line["lineNo"], LineFigures())
         if stored != expected:

@@ -130,7 +130,14 @@ def table3_docs(
                     ("table3", index, "quantity"),
                 )
             )
-        docs.append({**row_doc(row), "accounted": accounted, "available": row.quantity - accounted})
+        kept: Document = {
+            k: previous[index][k]
+            for k in ("released", "ledgerLimit")
+            if index < len(previous) and k in previous[index]
+        }
+        docs.append(
+            {**row_doc(row), "accounted": accounted, "available": row.quantity - accounted, **kept}
+        )
     for index in range(len(rows), len(previous)):
         if previous[index]["accounted"] != _ZERO:
             problems.append(

@@ -57,7 +57,7 @@ from domain.permits.terms import DEFAULT_MAX_TERM_MONTHS, extend_term, is_expire
 from domain.permits.validation import check_term, check_transfer, validate_permit
 from domain.problems import FieldPath, Problem, RuleViolation
 from services.customs_offices import OfficeKind, issuing_header, local_date
-from services.ledger import to_millis
+from services.ledger import seq_guard, to_millis
 from services.permit_documents import (
     as_date,
     as_datetime,
@@ -303,7 +303,12 @@ class Permits:
         changes = {k: v for k, v in changes.items() if k not in doc or doc[k] != v}
         changes.update(revision=doc["revision"] + 1, updatedAt=self.now)
         result = await self.db.permits.update_one(
-            {"_id": doc["_id"], "revision": doc["revision"]},
+            # the ledger head too: a placement moves table 3 figures (services.ledger)
+            {
+                "_id": doc["_id"],
+                "revision": doc["revision"],
+                "ledgerSeq": seq_guard(doc.get("ledgerSeq", 0)),
+            },
             {"$set": changes},
             session=session,
         )

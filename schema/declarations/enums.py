@@ -55,6 +55,10 @@ _DISCREPANCY_TEXT = {
     "QUANTITY_EXCEEDS_AVAILABLE": "More than the line has available (p.8): exhaustion.",
     "VALUE_EXCEEDS_AVAILABLE": "More value than the line has available (p.8): exhaustion.",
     "EARLIER_ACCOUNTING_INVALID": "The earlier accounting cited does not check out (p.7).",
+    "PERMIT_NOT_IN_FORCE": "The processing permit cited is not in force: a refusal ground "
+    "(DESIGN Part B).",
+    "PERMIT_TERM_ENDED": "The processing permit's term has ended: a refusal ground "
+    "(Permit rules p.9).",
 }
 assert set(_DISCREPANCY_TEXT) == {c.value for c in DomainDiscrepancyCode}
 
@@ -70,6 +74,8 @@ RefusalGround = described_enum(
         "SUSPENSION": "The licence is suspended.",
         "TERMINATION": "The licence is terminated.",
         "UNFIXED_DISCREPANCIES": "Discrepancies affecting restrictions not fixed by the deadline.",
+        "PERMIT_NOT_IN_FORCE": "The processing permit cited is not in force (DESIGN Part B).",
+        "PERMIT_TERM_ENDED": "The processing permit's term has ended (Permit rules p.9).",
     },
 )
 

@@ -19,14 +19,27 @@ class DeclarationItemInput:
     hs_code: str = strawberry.field(description="10-digit HS code.")
     quantity: Decimal = strawberry.field(description="Quantity, > 0, at most 6 decimals.")
     unit: str = strawberry.field(description="OKEI unit code; converts to the line's if it can.")
-    license_number: str = strawberry.field(description="Licence cited.")
-    line_no: int = strawberry.field(description="Licence line cited.")
+    license_number: str | None = strawberry.field(
+        default=None, description="Licence cited; exactly one of a licence or a permit."
+    )
+    line_no: int | None = strawberry.field(
+        default=None, description="Licence line cited (with licenseNumber)."
+    )
     value: Decimal | None = strawberry.field(default=None, description="Value, > 0.")
     currency: str | None = strawberry.field(default=None, description="ISO 4217 currency.")
     earlier_declaration: str | None = strawberry.field(
         default=None,
         description="Number of the declaration under which these goods were already "
         "accounted; they are then not accounted again (p.7), which is checked.",
+    )
+    permit_number: str | None = strawberry.field(
+        default=None,
+        description="Processing permit cited instead of a licence (procedure 51 only): the "
+        "goods are placed under processing against its table 3 (DESIGN Part B).",
+    )
+    permit_row: int | None = strawberry.field(
+        default=None,
+        description="Table 3 row of the permit cited; 1 when omitted (a table with one row).",
     )
 
     def to_data(self) -> ItemData:
@@ -36,11 +49,13 @@ class DeclarationItemInput:
             hs_code=self.hs_code,
             quantity=self.quantity,
             unit=self.unit,
-            license_number=self.license_number,
-            line_no=self.line_no,
+            license_number=self.license_number or "",
+            line_no=self.line_no or 0,
             value=self.value,
             currency=self.currency,
             earlier_declaration=self.earlier_declaration,
+            permit_number=self.permit_number,
+            permit_row=self.permit_row,
         )
 
 

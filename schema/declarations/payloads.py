@@ -32,6 +32,9 @@ _ITEMS = {
     "INVALID_DECLARATION_DATE": "The DDMMYY part of a number is not a date.",
     "INVALID_CUSTOMS_OFFICE_CODE": "A customs office code is not 8 digits.",
     "INVALID_DECLARATION_SERIAL": "The serial part of a number is out of range.",
+    "LICENCE_OR_PERMIT": "An item cites both a licence and a processing permit.",
+    "INVALID_PERMIT_ROW": "A permit's table 3 row number is below 1.",
+    "PERMIT_NEEDS_PROCEDURE_51": "A processing permit is cited only under procedure 51.",
 }
 _LEDGER = {
     "LINE_UNKNOWN": "The licence has no such line.",

@@ -37,10 +37,22 @@ class DeclarationItem:
     unit: str = strawberry.field(description="OKEI unit code.")
     value: Decimal | None = strawberry.field(description="Value, if declared.")
     currency: str | None = strawberry.field(description="ISO 4217 currency of the value.")
-    license_number: str = strawberry.field(description="Licence cited.")
-    line_no: int = strawberry.field(description="Licence line cited.")
+    license_number: str = strawberry.field(
+        description="Licence cited; for an item citing a processing permit, the permit's "
+        "number (see permitNumber): the document the item is accounted against."
+    )
+    line_no: int = strawberry.field(
+        description="Licence line cited; for an item citing a permit, its table 3 row."
+    )
     earlier_declaration: str | None = strawberry.field(
         description="Declaration under which these goods were already accounted (p.7)."
+    )
+    permit_number: str | None = strawberry.field(
+        default=None,
+        description="Processing permit cited (procedure 51, DESIGN Part B); null for a licence.",
+    )
+    permit_row: int | None = strawberry.field(
+        default=None, description="Table 3 row of the permit cited; null for a licence."
     )
 
     @classmethod
@@ -56,6 +68,8 @@ class DeclarationItem:
             license_number=doc["licenseNumber"],
             line_no=doc["lineNo"],
             earlier_declaration=doc.get("earlierDeclaration"),
+            permit_number=doc.get("permitNumber"),
+            permit_row=doc["lineNo"] if doc.get("permitNumber") else None,
         )
 
 
