@@ -428,18 +428,27 @@ async def check_invariant(
     for doc in declarations:
         if doc["kind"] != "FULL":
             continue
-        expected_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-        if doc["status"] in ("ACCOUNTED", "RELEASED"):
-            for item in doc["items"]:
-                expected_lines[(item["licenseNumber"], item["lineNo"])] += item["quantity"]
-            for temp_number in doc["temporaryNumbers"]:
-                temp = by_number.get(temp_number)
-                if temp is None:
-                    problems.append(f"{doc['number']}: temporary {temp_number} not found")
-                    continue
-                for item in temp["items"]:
-                    expected_lines[(item["licenseNumber"], item["lineNo"])] -= item["quantity"]
+        # Order 1907 p.12: the full declaration's figures minus its temporaries'.
+        difference: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        for item in doc["items"]:
+            difference[(item["licenseNumber"], item["lineNo"])] += item["quantity"]
+        for temp_number in doc["temporaryNumbers"]:
+            temp = by_number.get(temp_number)
+            if temp is None:
+                problems.append(f"{doc['number']}: temporary {temp_number} not found")
+                continue
+            for item in temp["items"]:
+                difference[(item["licenseNumber"], item["lineNo"])] -= item["quantity"]
         got = actualised.get(doc["number"], {})
+        holds = doc["status"] in ("ACCOUNTED", "RELEASED")
+        expected_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        for line_key, delta in difference.items():
+            if holds:
+                expected_lines[line_key] = delta
+            elif got.get(line_key, _ZERO) != _ZERO:
+                # DESIGN "Temporary declarations": refusing (or withdrawing) the full one
+                # annuls only what it added; what it returned stays returned.
+                expected_lines[line_key] = min(delta, _ZERO)
         for line_key in set(expected_lines) | set(got):
             if expected_lines.get(line_key, _ZERO) != got.get(line_key, _ZERO):
                 problems.append(
