@@ -64,14 +64,15 @@ def _visible(info: Info, doc: Document | None) -> bool:
     return principal.role is not Role.DECLARANT or doc["declarantInn"] == principal.inn
 
 
-async def _payload(info: Info, outcome: Outcome, payload: Any, error: Any, codes: Any) -> Any:
+async def _payload(info: Info, outcome: Outcome, payload: Any) -> Any:
+    """The mutation's payload: the declaration as it is now and its typed user errors."""
     declaration = None
     if outcome.result is not None:
         doc = await info.context.db.declarations.find_one({"_id": outcome.result["declarationId"]})
         declaration = Declaration.from_doc(doc) if doc else None
     return payload(
         declaration=declaration,
-        user_errors=user_errors(error, codes, outcome.problems),
+        user_errors=user_errors(*p.ERRORS_OF[payload], outcome.problems),
         replayed=outcome.replayed,
     )
 
@@ -86,52 +87,28 @@ async def register_declaration(
     if outcome.result is not None and info.context.settings.auto_mode_on_registration:
         number = input.declaration.number.strip()
         await service.automatic(f"{input.idempotency_key}#auto", number)
-    return await _payload(
-        info,
-        outcome,
-        p.RegisterDeclarationPayload,
-        p.RegisterDeclarationError,
-        p.RegisterDeclarationErrorCode,
-    )
+    return await _payload(info, outcome, p.RegisterDeclarationPayload)
 
 
 async def control_declaration(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.ControlDeclarationPayload:
     outcome = await _service(info).control(input.idempotency_key, input.number.strip())
-    return await _payload(
-        info,
-        outcome,
-        p.ControlDeclarationPayload,
-        p.ControlDeclarationError,
-        p.ControlDeclarationErrorCode,
-    )
+    return await _payload(info, outcome, p.ControlDeclarationPayload)
 
 
 async def account_declaration(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.AccountDeclarationPayload:
     outcome = await _service(info).account(input.idempotency_key, input.number.strip())
-    return await _payload(
-        info,
-        outcome,
-        p.AccountDeclarationPayload,
-        p.AccountDeclarationError,
-        p.AccountDeclarationErrorCode,
-    )
+    return await _payload(info, outcome, p.AccountDeclarationPayload)
 
 
 async def release_declaration(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.ReleaseDeclarationPayload:
     outcome = await _service(info).release(input.idempotency_key, input.number.strip())
-    return await _payload(
-        info,
-        outcome,
-        p.ReleaseDeclarationPayload,
-        p.ReleaseDeclarationError,
-        p.ReleaseDeclarationErrorCode,
-    )
+    return await _payload(info, outcome, p.ReleaseDeclarationPayload)
 
 
 async def refuse_release(
@@ -141,9 +118,7 @@ async def refuse_release(
     outcome = await _service(info).refuse(
         input.idempotency_key, input.number.strip(), grounds, input.reason
     )
-    return await _payload(
-        info, outcome, p.RefuseReleasePayload, p.RefuseReleaseError, p.RefuseReleaseErrorCode
-    )
+    return await _payload(info, outcome, p.RefuseReleasePayload)
 
 
 async def withdraw_declaration(
@@ -152,13 +127,7 @@ async def withdraw_declaration(
     outcome = await _service(info).withdraw(
         input.idempotency_key, input.number.strip(), input.reason
     )
-    return await _payload(
-        info,
-        outcome,
-        p.WithdrawDeclarationPayload,
-        p.WithdrawDeclarationError,
-        p.WithdrawDeclarationErrorCode,
-    )
+    return await _payload(info, outcome, p.WithdrawDeclarationPayload)
 
 
 async def correct_declaration(
@@ -170,13 +139,7 @@ async def correct_declaration(
         [item.to_data() for item in input.items],
         input.reason,
     )
-    return await _payload(
-        info,
-        outcome,
-        p.CorrectDeclarationPayload,
-        p.CorrectDeclarationError,
-        p.CorrectDeclarationErrorCode,
-    )
+    return await _payload(info, outcome, p.CorrectDeclarationPayload)
 
 
 async def extend_release_deadline(
@@ -185,26 +148,14 @@ async def extend_release_deadline(
     outcome = await _service(info).extend_deadline(
         input.idempotency_key, input.number.strip(), input.hours, input.reason
     )
-    return await _payload(
-        info,
-        outcome,
-        p.ExtendReleaseDeadlinePayload,
-        p.ExtendReleaseDeadlineError,
-        p.ExtendReleaseDeadlineErrorCode,
-    )
+    return await _payload(info, outcome, p.ExtendReleaseDeadlinePayload)
 
 
 async def run_automatic_mode(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.RunAutomaticModePayload:
     outcome = await _service(info).automatic(input.idempotency_key, input.number.strip())
-    return await _payload(
-        info,
-        outcome,
-        p.RunAutomaticModePayload,
-        p.RunAutomaticModeError,
-        p.RunAutomaticModeErrorCode,
-    )
+    return await _payload(info, outcome, p.RunAutomaticModePayload)
 
 
 # --- queries ---------------------------------------------------------------------------

@@ -136,6 +136,10 @@ RunAutomaticModeErrorCode = _enum(
 )
 
 
+#: Each payload type's error type and error code enum (for building its userErrors).
+ERRORS_OF: dict[Any, tuple[Any, Any]] = {}
+
+
 def _payload(name: str, code_enum: Any, description: str) -> tuple[Any, Any]:
     """A mutation's error type and payload type."""
     error_type = strawberry.type(
@@ -171,6 +175,7 @@ def _payload(name: str, code_enum: Any, description: str) -> tuple[Any, Any]:
         ),
         description=f"Result of {description}.",
     )
+    ERRORS_OF[payload] = (error_type, code_enum)
     return error_type, payload
 
 
