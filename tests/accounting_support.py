@@ -45,7 +45,7 @@ def free_port() -> int:
         return port
 
 
-def _cmdline(pid: int) -> list[str]:
+def cmdline(pid: int) -> list[str]:
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
@@ -60,11 +60,21 @@ def server_pids(folder: Path) -> list[int]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        args = _cmdline(int(entry))
+        args = cmdline(int(entry))
         inside = any(arg == folder_text or arg.startswith(folder_text + os.sep) for arg in args)
         if inside and any("secantusd-py" in arg for arg in args):
             found.append(int(entry))
     return found
+
+
+def wait_until_gone(folder: Path, timeout: float = 15) -> float:
+    """Seconds until no secantusd-py serves ``folder``; AssertionError after ``timeout``."""
+    started = time.monotonic()
+    while server_pids(folder):
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"secantusd-py still runs for {folder}: {server_pids(folder)}")
+        time.sleep(0.05)
+    return time.monotonic() - started
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:

@@ -48,6 +48,7 @@ from tests.accounting_support import (
     send,
     server_pids,
     unique,
+    wait_until_gone,
 )
 from tests.conftest import HOLDER_INN, START
 
@@ -231,15 +232,6 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
         yield started
     finally:
         started.close()
-
-
-def wait_until_gone(folder: Path, timeout: float = 15) -> float:
-    started = time.monotonic()
-    while server_pids(folder):
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"secantusd-py still runs for {folder}: {server_pids(folder)}")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 async def test_killed_api_restarted_and_resent_loses_and_duplicates_nothing(

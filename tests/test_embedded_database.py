@@ -7,16 +7,13 @@ a server left behind by a killed API is found through /proc and killed too.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +22,14 @@ import pytest
 from pymongo import MongoClient
 
 from api.db import DatabaseUnsuitable, check_server, make_client
-from api.embedded import EmbeddedDatabase, EmbeddedDatabaseError
+from api.embedded import EmbeddedDatabaseError
+from tests.accounting_support import (
+    ApiProcess,
+    Processes,
+    cmdline,
+    server_pids,
+    wait_until_gone,
+)
 from tests.licenses_support import REGISTER, licence_input
 
 pytestmark = pytest.mark.slow
@@ -36,94 +40,21 @@ READY_TIMEOUT = 60.0
 LISTENING = re.compile(r"secantus listening on 127\.0\.0\.1:(\d+)")
 
 
-def _cmdline(pid: int) -> list[str]:
-    """The arguments of a live process; [] for a gone process or a zombie."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
-
-
 def _parent_pid(pid: int) -> int:
     stat = Path(f"/proc/{pid}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
-def server_pids(folder: Path) -> list[int]:
-    """Live secantusd-py processes whose command line names a path inside ``folder``."""
-    folder_text = str(folder.resolve())
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        args = _cmdline(int(entry))
-        inside = any(arg == folder_text or arg.startswith(folder_text + os.sep) for arg in args)
-        if inside and any("secantusd-py" in arg for arg in args):
-            found.append(int(entry))
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@dataclass
-class Reaper:
-    """Everything a test starts; the fixture's teardown stops it all."""
-
-    folder: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    servers: list[EmbeddedDatabase] = field(default_factory=list)
-
-    def embedded(self, data_dir: Path) -> EmbeddedDatabase:
-        server = EmbeddedDatabase(data_dir)
-        self.servers.append(server)
-        return server
-
-    def popen(
-        self, command: list[str], *, log: Path, env: dict[str, str]
-    ) -> subprocess.Popen[bytes]:
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env
-            )
-        self.processes.append(process)
-        return process
-
-    def close(self) -> None:
-        for process in reversed(self.processes):
-            stop_process(process)
-        for server in reversed(self.servers):
-            server.stop()
-        for pid in server_pids(self.folder):  # a server orphaned despite PDEATHSIG
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
 @pytest.fixture
-def reaper(tmp_path: Path) -> Iterator[Reaper]:
-    reaper = Reaper(tmp_path)
+def reaper(tmp_path: Path) -> Iterator[Processes]:
+    reaper = Processes(tmp_path)
     try:
         yield reaper
     finally:
         reaper.close()
 
 
-def api_env(data_dir: Path, port: int | None = None) -> dict[str, str]:
+def api_env(data_dir: Path) -> dict[str, str]:
     """The environment of a real API process: embedded database in ``data_dir``."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("CUSTOMS_") and k != "MONGODB_URI"
@@ -134,59 +65,24 @@ def api_env(data_dir: Path, port: int | None = None) -> dict[str, str]:
         CUSTOMS_LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )
-    if port is not None:
-        env["CUSTOMS_PORT"] = str(port)
     return env
 
 
-@dataclass
-class ApiProcess:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
-
-
-def start_api(reaper: Reaper, data_dir: Path, log: Path) -> ApiProcess:
-    """``customs-api serve`` in a child process, returned once /readyz answers 200."""
-    port = free_port()
-    process = reaper.popen(
-        [sys.executable, "-m", "api.cli", "serve"], log=log, env=api_env(data_dir, port)
-    )
-    api = ApiProcess(process=process, base_url=f"http://127.0.0.1:{port}", log=log)
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the API exited with {process.returncode} before ready:\n{api.output()}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{api.base_url}/readyz", timeout=2).status_code == 200:
-                return api
-        time.sleep(0.1)
-    pytest.fail(f"the API was not ready within {READY_TIMEOUT}s; its output:\n{api.output()}")
-
-
-def wait_until_gone(folder: Path, timeout: float) -> float:
-    """Seconds until no secantusd-py serves ``folder``; fails after ``timeout``."""
-    started = time.monotonic()
-    while server_pids(folder):
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"secantusd-py still runs for {folder}: pids {server_pids(folder)}")
-        time.sleep(0.05)
-    return time.monotonic() - started
+def start_api(reaper: Processes, data_dir: Path, log: Path) -> ApiProcess:
+    """``customs-api serve`` on the embedded database in ``data_dir``, once ready."""
+    return reaper.start_api(api_env(data_dir), log)
 
 
 # --- EmbeddedDatabase in this process ---------------------------------------------------
 
 
-def test_start_gives_a_transactional_durable_server(reaper: Reaper, tmp_path: Path) -> None:
+def test_start_gives_a_transactional_durable_server(reaper: Processes, tmp_path: Path) -> None:
     server = reaper.embedded(tmp_path / "db")
     uri = server.start()
 
     [pid] = server_pids(tmp_path)
     assert _parent_pid(pid) == os.getpid()
-    args = _cmdline(pid)
+    args = cmdline(pid)
     assert "--sync-on-commit" in args
     assert args[args.index("--storage-path") + 1] == str((tmp_path / "db").resolve())
 
@@ -207,7 +103,7 @@ def test_start_gives_a_transactional_durable_server(reaper: Reaper, tmp_path: Pa
         assert sorted(d["_id"] for d in things.find()) == [1, 2]
 
 
-def test_data_survives_stop_and_restart(reaper: Reaper, tmp_path: Path) -> None:
+def test_data_survives_stop_and_restart(reaper: Processes, tmp_path: Path) -> None:
     first = reaper.embedded(tmp_path / "db")
     with MongoClient(first.start(), serverSelectionTimeoutMS=5000, w="majority") as client:
         client.get_database("t").things.insert_one({"_id": "kept", "n": 42})
@@ -219,7 +115,7 @@ def test_data_survives_stop_and_restart(reaper: Reaper, tmp_path: Path) -> None:
         assert client.get_database("t").things.find_one({"_id": "kept"}) == {"_id": "kept", "n": 42}
 
 
-def test_second_server_on_one_folder_fails_at_once(reaper: Reaper, tmp_path: Path) -> None:
+def test_second_server_on_one_folder_fails_at_once(reaper: Processes, tmp_path: Path) -> None:
     first = reaper.embedded(tmp_path / "db")
     uri = first.start()
 
@@ -243,7 +139,7 @@ def test_second_server_on_one_folder_fails_at_once(reaper: Reaper, tmp_path: Pat
 # --- the API as a real process -----------------------------------------------------------
 
 
-def test_killed_api_leaves_no_orphan_server(reaper: Reaper, tmp_path: Path) -> None:
+def test_killed_api_leaves_no_orphan_server(reaper: Processes, tmp_path: Path) -> None:
     data_dir = tmp_path / "db"
     api = start_api(reaper, data_dir, tmp_path / "api-1.log")
     [server_pid] = server_pids(tmp_path)
@@ -258,7 +154,7 @@ def test_killed_api_leaves_no_orphan_server(reaper: Reaper, tmp_path: Path) -> N
     assert httpx.get(f"{again.base_url}/readyz", timeout=5).json() == {"status": "ready"}
 
 
-def test_registered_licence_survives_api_restart(reaper: Reaper, tmp_path: Path) -> None:
+def test_registered_licence_survives_api_restart(reaper: Processes, tmp_path: Path) -> None:
     """The key is created BEFORE the server starts: the CLI opens the folder itself (its
     own embedded server, migrations, key, stop), and two processes cannot hold one
     folder.  The other way, a MONGODB_URI at a separately started embedded server, would
@@ -328,7 +224,7 @@ def test_registered_licence_survives_api_restart(reaper: Reaper, tmp_path: Path)
 
 
 @pytest.fixture
-def standalone_uri(reaper: Reaper, tmp_path: Path) -> str:
+def standalone_uri(reaper: Processes, tmp_path: Path) -> str:
     """A SecantusDB started with --standalone: ``hello`` without ``setName``."""
     config = tmp_path / "standalone.toml"
     config.write_text("")  # an explicit config file turns off auto-discovery
