@@ -28,19 +28,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api.auth import API_KEY_HEADER, Principal, authenticate
+from api.auth import API_KEY_HEADER, authenticate
 from api.clock import CLOCK_HEADER, Clock, SystemClock, parse_clock_header
-from api.context import Context
 from api.db import Database, open_database
 from api.logs import configure_logging, request_id_var
 from api.settings import Settings, get_settings
 from api.websocket import (
-    NOBODY,
     SubscriptionContext,
     SubscriptionsOnlyHandler,
     authenticate_connection,
 )
+from domain.access import NOBODY, Principal
 from migrations.runner import MigrationLocked, migrate
+from resolvers.context import Context
 from resolvers.loaders import make_loaders
 from schema.root import build_schema
 
@@ -192,7 +192,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 response=None,
                 client=database.client,
                 db=database.db,
-                settings=self.state.settings,
+                config=self.state.settings.service_config(),
                 principal=NOBODY,
                 now=now,
                 loaders=make_loaders(database.db),
@@ -203,7 +203,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
             client=database.client,
             db=database.db,
-            settings=self.state.settings,
+            config=self.state.settings.service_config(),
             principal=principal,
             now=now,
             loaders=make_loaders(database.db),

@@ -2,12 +2,8 @@
 
 A key reads ``ck_<key id>_<secret>``.  Only the SHA-256 of the secret is stored: the
 secret has 256 bits of entropy, so a fast hash is enough and a leaked database yields
-no usable key.  Roles:
-
-* OFFICER     customs officer: reads everything, performs control decisions;
-* DECLARANT   bound to an INN: files its own declarations, sees only its own data;
-* ANALYST     reads everything, changes nothing;
-* INTEGRATOR  the licence feed from EAIS / other agencies (Order 1907 p.2-3).
+no usable key.  The roles and what each may see are the access policy's
+(:mod:`domain.access`).
 """
 
 from __future__ import annotations
@@ -15,34 +11,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.access import Principal, Role, bound_inn_required
 from domain.codes import inn_error
 
 API_KEY_HEADER = "x-api-key"
 Document = dict[str, Any]
-
-
-class Role(StrEnum):
-    OFFICER = "OFFICER"
-    DECLARANT = "DECLARANT"
-    ANALYST = "ANALYST"
-    INTEGRATOR = "INTEGRATOR"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who sends the request."""
-
-    key_id: str
-    name: str
-    role: Role
-    inn: str | None = None
 
 
 def _hash(secret: str) -> str:
@@ -51,7 +29,7 @@ def _hash(secret: str) -> str:
 
 def check_key_binding(role: Role, inn: str | None) -> None:
     """DECLARANT keys are bound to a valid INN; no other key is.  Raises ValueError."""
-    if role is Role.DECLARANT:
+    if bound_inn_required(role):
         if inn is None:
             raise ValueError("a DECLARANT key is bound to an INN: pass --inn")
         if (error := inn_error(inn)) is not None:
@@ -94,10 +72,3 @@ async def authenticate(db: AsyncDatabase[Document], presented: str | None) -> Pr
     if not hmac.compare_digest(doc["secretHash"], _hash(secret)):
         return None
     return Principal(key_id=key_id, name=doc["name"], role=Role(doc["role"]), inn=doc.get("inn"))
-
-
-def can_see_licence(principal: Principal, doc: Document | None) -> bool:
-    """A DECLARANT key sees only licences issued to its INN; other roles see all."""
-    if doc is None:
-        return False
-    return principal.role is not Role.DECLARANT or doc["holder"]["inn"] == principal.inn

@@ -66,8 +66,8 @@ async def _verify_ledger(args: argparse.Namespace) -> int:
     """DESIGN: recompute every licence's hash chain and figures from its ledger, and
     every processing permit's whose table 3 has placements (DESIGN Part B); one line per
     ledger that does not verify, a summary, exit 1 when any does not."""
-    from services.ledger import LICENCES, PERMIT_TABLE3, LedgerTarget, Verification
-    from services.ledger import verify_licence as verify
+    from services.ledger import LICENSES, PERMIT_TABLE3, LedgerTarget, Verification
+    from services.ledger import verify_license as verify
 
     async with open_database(get_settings(), attach=True) as database:
         db = database.db
@@ -91,10 +91,10 @@ async def _verify_ledger(args: argparse.Namespace) -> int:
             return result
 
         query = {} if args.license is None else {"number": args.license}
-        sources: list[tuple[LedgerTarget, dict[str, Any]]] = [(LICENCES, query)]
+        sources: list[tuple[LedgerTarget, dict[str, Any]]] = [(LICENSES, query)]
         if args.license is None:
             sources.append((PERMIT_TABLE3, {"ledgerSeq": {"$gt": 0}}))
-        counts = {LICENCES.collection: 0, PERMIT_TABLE3.collection: 0}
+        counts = {LICENSES.collection: 0, PERMIT_TABLE3.collection: 0}
         entries = broken = 0
         for target, selection in sources:
             async for doc in db[target.collection].find(selection, sort=[("number", 1)]):
@@ -109,12 +109,12 @@ async def _verify_ledger(args: argparse.Namespace) -> int:
                         else f"broken at seq {result.break_seq}"
                     )
                     print(f"{result.license_number}: {where}: {result.reason}")
-    licences, permits = counts[LICENCES.collection], counts[PERMIT_TABLE3.collection]
-    if args.license is not None and licences == 0:
+    licenses, permits = counts[LICENSES.collection], counts[PERMIT_TABLE3.collection]
+    if args.license is not None and licenses == 0:
         print(f"customs-api: no licence {args.license}", file=sys.stderr)
         return 1
     with_permits = f"{permits} permits, " if permits else ""
-    print(f"{licences} licences, {with_permits}{entries} entries verified; {broken} broken")
+    print(f"{licenses} licences, {with_permits}{entries} entries verified; {broken} broken")
     return 1 if broken else 0
 
 

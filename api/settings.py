@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.base import ServiceConfig
+
 
 class Settings(BaseSettings):
     """Every knob of the API.  Environment variables are prefixed ``CUSTOMS_`` except
@@ -45,8 +47,11 @@ class Settings(BaseSettings):
         default=False,
         description="Run the automatic mode (Order 1907 p.13) on every registered declaration.",
     )
-    queue_licence_writes: bool = Field(
+    queue_license_writes: bool = Field(
         default=True,
+        validation_alias=AliasChoices(
+            "CUSTOMS_QUEUE_LICENCE_WRITES", "CUSTOMS_QUEUE_LICENSE_WRITES"
+        ),
         description="Run one declaration operation per licence at a time in this process, the "
         "others waiting in line, rather than all at once conflicting in the database "
         "(bench/README.md); off only to test the database's own guards.",
@@ -67,6 +72,16 @@ class Settings(BaseSettings):
         description="Cap of a permit's processing term with all its extensions, in months "
         "(DESIGN 'Term'; the Customs Code's maximum is 36).",
     )
+
+    def service_config(self) -> ServiceConfig:
+        """The settings that shape the rules, as the services take them."""
+        return ServiceConfig(
+            release_hours=self.release_hours,
+            permit_sequence_width=self.permit_sequence_width,
+            permit_max_term_months=self.permit_max_term_months,
+            queue_license_writes=self.queue_license_writes,
+            auto_mode_on_registration=self.auto_mode_on_registration,
+        )
 
 
 @lru_cache(maxsize=1)

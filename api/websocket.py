@@ -2,7 +2,7 @@
 
 Browsers cannot set headers on a WebSocket, so the API key travels in the payload of
 ``connection_init``: ``{"X-API-Key": "ck_..."}`` or ``{"apiKey": "ck_..."}``.  Until that
-message is acknowledged the connection's principal is :data:`NOBODY` (it sees nothing,
+message is acknowledged the connection's principal is :data:`domain.access.NOBODY` (it sees nothing,
 and strawberry refuses any ``subscribe`` before the acknowledgement with 4401); a missing,
 unknown or revoked key closes the connection with 4403 Forbidden.
 
@@ -22,12 +22,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
-from api.auth import Principal, Role, authenticate
-from api.context import Context
-
-#: The principal of a connection before ``connection_init``: a DECLARANT bound to no INN
-#: sees no licence, declaration or notification.
-NOBODY = Principal(key_id="", name="unauthenticated connection", role=Role.DECLARANT, inn=None)
+from api.auth import authenticate
+from resolvers.context import Context
 
 _KEY_NAMES = frozenset({"x-api-key", "apikey"})
 
@@ -62,7 +58,7 @@ async def authenticate_connection(context: Any) -> dict[str, object]:
             }
         )
     context.principal = principal
-    return {"role": principal.role.value}
+    return {"role": principal.role}
 
 
 def _operation_type(payload: dict[str, Any]) -> OperationType | None:

@@ -29,22 +29,23 @@ from typing import Any
 
 import httpx
 
-from api.auth import Principal, Role, create_api_key
+from api.auth import create_api_key
 from api.db import CODEC_OPTIONS, make_client
+from domain.access import Principal, Role
 from domain.declarations import DeclarationKind, Direction
 from migrations.runner import migrate
 from services.declarations import DeclarationData, Declarations, ItemData
-from tests.accounting_support import (
+from tests.support.accounting import (
     HOLDER_INN,
-    REGISTER_LICENCE,
+    REGISTER_LICENSE,
     Processes,
     api_env,
-    licence,
+    license,
     mutation,
     send,
     unique,
 )
-from tests.conftest import START
+from tests.support.api import START
 
 Document = dict[str, Any]
 OFFICE = "10702030"
@@ -67,7 +68,7 @@ class Serial:
         return f"{OFFICE}/010327/{self.next:07d}"
 
 
-def declaration(number: str, licence_number: str, items: int, quantity: str = "1") -> Document:
+def declaration(number: str, license_number: str, items: int, quantity: str = "1") -> Document:
     return {
         "number": number,
         "kind": "STANDARD",
@@ -77,7 +78,7 @@ def declaration(number: str, licence_number: str, items: int, quantity: str = "1
         "declarantInn": HOLDER_INN,
         "items": [
             {"itemNo": i, "name": "Медная проволока круглая", "hsCode": "7408110000",
-             "quantity": quantity, "unit": "166", "licenseNumber": licence_number, "lineNo": 2}
+             "quantity": quantity, "unit": "166", "licenseNumber": license_number, "lineNo": 2}
             for i in range(1, items + 1)
         ],
     }  # fmt: skip
@@ -120,14 +121,14 @@ class Bench:
         if not answer.ok:
             raise RuntimeError(f"{answer.error or answer.codes}")
 
-    async def register_licence(self) -> str:
+    async def register_license(self) -> str:
         number = unique("RU-BENCH")
-        data = licence(number)
+        data = license(number)
         data["lines"][1]["quantityLimit"] = "100000000"
-        await self.ok("INTEGRATOR", REGISTER_LICENCE, data, now=START - timedelta(hours=1))
+        await self.ok("INTEGRATOR", REGISTER_LICENSE, data, now=START - timedelta(hours=1))
         return number
 
-    async def fill_ledger(self, licence_number: str, entries: int, per_declaration: int) -> float:
+    async def fill_ledger(self, license_number: str, entries: int, per_declaration: int) -> float:
         """Write ``entries`` WRITE_OFF entries off ``licence_number`` through the service
         layer: declarations of ``per_declaration`` items each.  Returns the seconds."""
         started = time.perf_counter()
@@ -135,7 +136,7 @@ class Bench:
         moment = START
         while left > 0:
             items = min(per_declaration, left)
-            data = data_of(declaration(self.serial(), licence_number, items))
+            data = data_of(declaration(self.serial(), license_number, items))
             service = Declarations(self.service.client, self.db, self.principal, moment)
             moment += timedelta(minutes=1)
             for outcome in (
@@ -148,23 +149,23 @@ class Bench:
             left -= items
         return time.perf_counter() - started
 
-    async def ledger_size(self, licence_number: str) -> int:
-        count: int = await self.db.ledger.count_documents({"licenseNumber": licence_number})
+    async def ledger_size(self, license_number: str) -> int:
+        count: int = await self.db.ledger.count_documents({"licenseNumber": license_number})
         return count
 
-    async def controlled(self, licence_number: str, count: int) -> list[str]:
+    async def controlled(self, license_number: str, count: int) -> list[str]:
         """``count`` declarations registered and controlled (service layer)."""
         numbers = []
         for _ in range(count):
-            data = data_of(declaration(self.serial(), licence_number, 1))
+            data = data_of(declaration(self.serial(), license_number, 1))
             await self.service.register(unique("k"), data)
             await self.service.control(unique("k"), data.number)
             numbers.append(data.number)
         return numbers
 
-    async def one_accounting(self, licence_number: str) -> tuple[float, float]:
+    async def one_accounting(self, license_number: str) -> tuple[float, float]:
         """register + control + account through HTTP: (total seconds, account seconds)."""
-        doc = declaration(self.serial(), licence_number, 1)
+        doc = declaration(self.serial(), license_number, 1)
         number = {"number": doc["number"]}
         registration = {"idempotencyKey": unique("k"), "declaration": doc}
         started = time.perf_counter()
@@ -175,10 +176,10 @@ class Bench:
         ended = time.perf_counter()
         return ended - started, ended - account_started
 
-    async def accountings_per_second(self, licence_number: str, clients: int, total: int) -> float:
+    async def accountings_per_second(self, license_number: str, clients: int, total: int) -> float:
         """``total`` accountings of controlled declarations on one licence, sent by
         ``clients`` concurrent clients (each its own connection), through HTTP."""
-        numbers = await self.controlled(licence_number, total)
+        numbers = await self.controlled(license_number, total)
         queue: asyncio.Queue[str] = asyncio.Queue()
         for number in numbers:
             queue.put_nowait(number)
@@ -302,7 +303,7 @@ async def run(args: argparse.Namespace, processes: Processes, folder: Path) -> i
 
 
 async def measure(args: argparse.Namespace, bench: Bench) -> None:
-    small, big = await bench.register_licence(), await bench.register_licence()
+    small, big = await bench.register_license(), await bench.register_license()
     await bench.fill_ledger(small, 8, 4)
     seconds = await bench.fill_ledger(big, args.entries, 100)
     sizes = {n: await bench.ledger_size(n) for n in (small, big)}
@@ -325,7 +326,7 @@ async def measure(args: argparse.Namespace, bench: Bench) -> None:
     print("\n2. accountings per second on one licence through HTTP:")
     rates = {}
     for clients, total in ((1, args.total_single), (args.clients, args.total_many)):
-        hot = await bench.register_licence()
+        hot = await bench.register_license()
         rates[clients] = await bench.accountings_per_second(hot, clients, total)
         print(f"  {clients:>3} concurrent client(s): {rates[clients]:6.1f} accountings/s "
               f"({total} accountings)")  # fmt: skip

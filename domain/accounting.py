@@ -22,12 +22,12 @@ from domain.control import (
     DiscrepancyCode,
     EarlierAccounting,
     ItemFacts,
-    LicenceFacts,
+    LicenseFacts,
     LineFacts,
     LineKey,
     control_declaration,
     item_amount_in_line_unit,
-    licences_with_held,
+    licenses_with_held,
     lines_of,
 )
 from domain.declarations import (
@@ -64,7 +64,7 @@ class Movement:
     """One change of one licence line's figures, in the line's unit and currency."""
 
     operation: Operation
-    licence_number: str
+    license_number: str
     line_no: int
     quantity: Decimal
     value: Decimal | None = None
@@ -115,7 +115,7 @@ def _amounts(
             problems.append(
                 Problem(
                     "LINE_UNKNOWN",
-                    f"item {item.item_no}: licence {item.licence_number} has no line "
+                    f"item {item.item_no}: licence {item.license_number} has no line "
                     f"{item.line_no} under electronic control",
                     field,
                 )
@@ -194,7 +194,7 @@ def plan_write_off(
     return [
         Movement(
             Operation.WRITE_OFF,
-            item.licence_number,
+            item.license_number,
             item.line_no,
             amount.quantity,
             amount.value,
@@ -209,7 +209,7 @@ _Key = tuple[str | None, int | None, str, int]
 
 
 def _key(m: Movement) -> _Key:
-    return (m.declaration_number, m.item_no, m.licence_number, m.line_no)
+    return (m.declaration_number, m.item_no, m.license_number, m.line_no)
 
 
 def _net(movements: Iterable[Movement], signs: Mapping[Operation, int]) -> dict[_Key, Amount]:
@@ -419,7 +419,7 @@ def ledger_entry_fields(
         "seq": seq,
         "recorded_at": recorded_at,
         "operation": movement.operation,
-        "licence_number": movement.licence_number,
+        "licence_number": movement.license_number,
         "line_no": movement.line_no,
         "quantity": movement.quantity,
         "value": movement.value,
@@ -498,8 +498,8 @@ def verify_chain(entries: Sequence[LedgerEntry]) -> ChainBreak | None:
         m = entry.movement
         if entry.seq != expected_seq:
             return ChainBreak(entry.seq, f"sequence number {entry.seq}, expected {expected_seq}")
-        if m.licence_number != entries[0].movement.licence_number:
-            return ChainBreak(entry.seq, f"entry of another licence {m.licence_number}")
+        if m.license_number != entries[0].movement.license_number:
+            return ChainBreak(entry.seq, f"entry of another licence {m.license_number}")
         if entry.previous_hash != previous_hash:
             return ChainBreak(entry.seq, "does not link to the previous entry's hash")
         fields = ledger_entry_fields(entry.seq, entry.recorded_at, m, entry.after)
@@ -654,7 +654,7 @@ class AutoDecision:
 
 def auto_mode_decision(
     declaration: DeclarationFacts,
-    licences_by_number: Mapping[str, LicenceFacts],
+    licenses_by_number: Mapping[str, LicenseFacts],
     earlier_accountings: Mapping[str, EarlierAccounting],
     *,
     deadline: datetime,
@@ -668,7 +668,7 @@ def auto_mode_decision(
     declaration needs ``temporary_totals``: what its temporary declarations accounted."""
     if declaration.kind is DeclarationKind.FULL and temporary_totals is None:
         raise ValueError("a full declaration is decided with its temporary declarations' totals")
-    licences = licences_with_held(licences_by_number, temporary_totals or {})
+    licenses = licenses_with_held(licenses_by_number, temporary_totals or {})
     trace: list[TraceStep] = []
 
     def hand_over(discrepancies: Sequence[Discrepancy]) -> AutoDecision:
@@ -684,7 +684,7 @@ def auto_mode_decision(
         )
         return AutoDecision(AutoOutcome.HAND_TO_OFFICER, [], trace, grounds)
 
-    discrepancies = control_declaration(declaration, licences, earlier_accountings)
+    discrepancies = control_declaration(declaration, licenses, earlier_accountings)
     affecting = [d for d in discrepancies if d.affects_restrictions]
     listed = "; ".join(f"item {d.item_no}: {d.code.value}" for d in discrepancies)
     trace.append(
@@ -709,12 +709,12 @@ def auto_mode_decision(
                 movements = plan_actualisation(
                     temporary_totals or {},
                     declaration.items,
-                    lines_of(licences_by_number),
+                    lines_of(licenses_by_number),
                     declaration.number,
                 )
             else:
                 movements = plan_write_off(
-                    declaration.items, lines_of(licences), declaration.number
+                    declaration.items, lines_of(licenses), declaration.number
                 )
         except RuleViolation as exc:
             trace.append(TraceStep("ACCOUNTING", "Order 1907 p.7-8", False, str(exc)))

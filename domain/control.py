@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from domain.codes import hs_code_covers
 from domain.declarations import DeclarationKind, Direction
-from domain.licences import ControlMode, LicenseStatus
+from domain.licenses import ControlMode, LicenseStatus
 from domain.units import UNITS, convert_quantity
 
 LineKey = tuple[str, int]
@@ -66,7 +66,7 @@ class LineFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class LicenceFacts:
+class LicenseFacts:
     """A licence as control sees it (Order 1907 p.3: data received from EAIS)."""
 
     number: str
@@ -99,17 +99,17 @@ class ItemFacts:
     hs_code: str
     quantity: Decimal
     unit: str
-    licence_number: str
+    license_number: str
     line_no: int
     value: Decimal | None = None
     currency: str | None = None
     earlier_declaration: str | None = None
     """The declaration under which these goods were already accounted (Order 1907 p.7)."""
-    licence_issued_on: date | None = None
+    license_issued_on: date | None = None
 
     @property
     def line_key(self) -> LineKey:
-        return (self.licence_number, self.line_no)
+        return (self.license_number, self.line_no)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +189,7 @@ class Discrepancy:
     message: str
     affects_restrictions: bool
     fixable: bool
-    licence_number: str | None = None
+    license_number: str | None = None
     line_no: int | None = None
 
 
@@ -200,7 +200,7 @@ def _found(code: DiscrepancyCode, item: ItemFacts, message: str) -> Discrepancy:
         message,
         affects_restrictions=code not in NOT_AFFECTING_RESTRICTIONS,
         fixable=code not in NOT_FIXABLE,
-        licence_number=item.licence_number,
+        license_number=item.license_number,
         line_no=item.line_no,
     )
 
@@ -232,86 +232,86 @@ def name_matches(line_name: str, item_name: str) -> bool:
 # --- one check per rule -----------------------------------------------------------------
 
 
-def check_licence_known(item: ItemFacts, licence: LicenceFacts | None) -> list[Discrepancy]:
+def check_license_known(item: ItemFacts, license: LicenseFacts | None) -> list[Discrepancy]:
     """Order 1907 p.6: the licence's data has been received (p.3)."""
-    if licence is None:
+    if license is None:
         return [
             _found(
                 _C.LICENCE_UNKNOWN,
                 item,
-                f"no data received for licence {item.licence_number}",
+                f"no data received for licence {item.license_number}",
             )
         ]
     return []
 
 
-def check_control_mode(item: ItemFacts, licence: LicenceFacts) -> list[Discrepancy]:
+def check_control_mode(item: ItemFacts, license: LicenseFacts) -> list[Discrepancy]:
     """Order 1907 p.2: licences put on control before the Technology are outside it."""
-    if licence.control_mode is ControlMode.LEGACY:
+    if license.control_mode is ControlMode.LEGACY:
         return [
             _found(
                 _C.LICENCE_LEGACY,
                 item,
-                f"licence {licence.number} was put on control before Order 1907 (p.2) and "
+                f"licence {license.number} was put on control before Order 1907 (p.2) and "
                 "is not controlled electronically",
             )
         ]
     return []
 
 
-def check_licence_status(item: ItemFacts, licence: LicenceFacts) -> list[Discrepancy]:
+def check_license_status(item: ItemFacts, license: LicenseFacts) -> list[Discrepancy]:
     """Order 1907 p.9: suspension, termination or an exhaustion message received."""
     found = []
-    if licence.status is LicenseStatus.SUSPENDED:
-        found.append(_found(_C.LICENCE_SUSPENDED, item, f"licence {licence.number} is suspended"))
-    if licence.status is LicenseStatus.TERMINATED:
-        found.append(_found(_C.LICENCE_TERMINATED, item, f"licence {licence.number} is terminated"))
-    if licence.exhausted:
+    if license.status is LicenseStatus.SUSPENDED:
+        found.append(_found(_C.LICENCE_SUSPENDED, item, f"licence {license.number} is suspended"))
+    if license.status is LicenseStatus.TERMINATED:
+        found.append(_found(_C.LICENCE_TERMINATED, item, f"licence {license.number} is terminated"))
+    if license.exhausted:
         found.append(
             _found(
                 _C.LICENCE_EXHAUSTED,
                 item,
-                f"an exhaustion message was received for licence {licence.number}",
+                f"an exhaustion message was received for licence {license.number}",
             )
         )
     return found
 
 
-def check_permit_state(item: ItemFacts, licence: LicenceFacts) -> list[Discrepancy]:
+def check_permit_state(item: ItemFacts, license: LicenseFacts) -> list[Discrepancy]:
     """DESIGN Part B, "A permit is also used": goods are placed under processing only on
     a permit in force, and not after its term (Permit rules p.9) has ended."""
-    if licence.permit_status is None:
+    if license.permit_status is None:
         return []
-    if licence.term_ended_on is not None or licence.permit_status == "EXPIRED":
-        ended = f" on {licence.term_ended_on}" if licence.term_ended_on is not None else ""
+    if license.term_ended_on is not None or license.permit_status == "EXPIRED":
+        ended = f" on {license.term_ended_on}" if license.term_ended_on is not None else ""
         return [
             _found(
                 _C.PERMIT_TERM_ENDED,
                 item,
-                f"the term of permit {licence.number} ended{ended} (Permit rules p.9)",
+                f"the term of permit {license.number} ended{ended} (Permit rules p.9)",
             )
         ]
-    if licence.permit_status != "IN_FORCE":
+    if license.permit_status != "IN_FORCE":
         return [
             _found(
                 _C.PERMIT_NOT_IN_FORCE,
                 item,
-                f"permit {licence.number} is {licence.permit_status}, not in force",
+                f"permit {license.number} is {license.permit_status}, not in force",
             )
         ]
     return []
 
 
 def check_direction(
-    item: ItemFacts, licence: LicenceFacts, declaration: DeclarationFacts
+    item: ItemFacts, license: LicenseFacts, declaration: DeclarationFacts
 ) -> list[Discrepancy]:
     """Order 1907 p.6: the licence is for the declaration's direction (export/import)."""
-    if licence.direction != declaration.direction:
+    if license.direction != declaration.direction:
         return [
             _found(
                 _C.DIRECTION_MISMATCH,
                 item,
-                f"licence {licence.number} is for {licence.direction.value}, the declaration "
+                f"licence {license.number} is for {license.direction.value}, the declaration "
                 f"is {declaration.direction.value}",
             )
         ]
@@ -319,59 +319,59 @@ def check_direction(
 
 
 def check_validity(
-    item: ItemFacts, licence: LicenceFacts, declaration: DeclarationFacts
+    item: ItemFacts, license: LicenseFacts, declaration: DeclarationFacts
 ) -> list[Discrepancy]:
     """Order 1907 p.6: the declaration date falls within the licence's validity."""
-    if not licence.valid_from <= declaration.declared_on <= licence.valid_to:
+    if not license.valid_from <= declaration.declared_on <= license.valid_to:
         return [
             _found(
                 _C.OUTSIDE_VALIDITY,
                 item,
-                f"declared on {declaration.declared_on}, licence {licence.number} is valid "
-                f"from {licence.valid_from} to {licence.valid_to}",
+                f"declared on {declaration.declared_on}, licence {license.number} is valid "
+                f"from {license.valid_from} to {license.valid_to}",
             )
         ]
     return []
 
 
 def check_holder(
-    item: ItemFacts, licence: LicenceFacts, declaration: DeclarationFacts
+    item: ItemFacts, license: LicenseFacts, declaration: DeclarationFacts
 ) -> list[Discrepancy]:
     """Order 1907 p.6; DESIGN "Holder": the holder's INN is the declarant's, or that of
     the person a customs representative acts for."""
-    if licence.holder_inn not in (declaration.declarant_inn, declaration.represented_inn):
+    if license.holder_inn not in (declaration.declarant_inn, declaration.represented_inn):
         acting = f" acting for {declaration.represented_inn}" if declaration.represented_inn else ""
         return [
             _found(
                 _C.HOLDER_MISMATCH,
                 item,
-                f"licence {licence.number} is held by INN {licence.holder_inn}, the declarant "
+                f"licence {license.number} is held by INN {license.holder_inn}, the declarant "
                 f"is INN {declaration.declarant_inn}{acting}",
             )
         ]
     return []
 
 
-def check_licence_date(item: ItemFacts, licence: LicenceFacts) -> list[Discrepancy]:
+def check_license_date(item: ItemFacts, license: LicenseFacts) -> list[Discrepancy]:
     """Order 1907 p.6: the licence date stated in the declaration, when given, is the
     licence's; a slip there does not affect restrictions (DESIGN)."""
-    stated, actual = item.licence_issued_on, licence.issued_on
+    stated, actual = item.license_issued_on, license.issued_on
     if stated is not None and actual is not None and stated != actual:
         return [
             _found(
                 _C.LICENCE_DATE_MISMATCH,
                 item,
-                f"licence {licence.number} is dated {actual}, the item states {stated}",
+                f"licence {license.number} is dated {actual}, the item states {stated}",
             )
         ]
     return []
 
 
-def check_line_known(item: ItemFacts, licence: LicenceFacts) -> list[Discrepancy]:
+def check_line_known(item: ItemFacts, license: LicenseFacts) -> list[Discrepancy]:
     """Order 1907 p.6: the cited line exists in the licence."""
-    if licence.line(item.line_no) is None:
+    if license.line(item.line_no) is None:
         return [
-            _found(_C.LINE_UNKNOWN, item, f"licence {licence.number} has no line {item.line_no}")
+            _found(_C.LINE_UNKNOWN, item, f"licence {license.number} has no line {item.line_no}")
         ]
     return []
 
@@ -539,25 +539,25 @@ def check_earlier_accounting(
 
 
 def check_item(
-    item: ItemFacts, declaration: DeclarationFacts, licence: LicenceFacts | None
+    item: ItemFacts, declaration: DeclarationFacts, license: LicenseFacts | None
 ) -> list[Discrepancy]:
     """Order 1907 p.6 for one item against its licence and line (quantities are checked
     per line by ``check_quantity`` and ``check_value``)."""
-    if licence is None:
-        return check_licence_known(item, None)
-    if found := check_control_mode(item, licence):
+    if license is None:
+        return check_license_known(item, None)
+    if found := check_control_mode(item, license):
         return found
     found = [
-        *check_licence_status(item, licence),
-        *check_permit_state(item, licence),
-        *check_direction(item, licence, declaration),
-        *check_validity(item, licence, declaration),
-        *check_holder(item, licence, declaration),
-        *check_licence_date(item, licence),
+        *check_license_status(item, license),
+        *check_permit_state(item, license),
+        *check_direction(item, license, declaration),
+        *check_validity(item, license, declaration),
+        *check_holder(item, license, declaration),
+        *check_license_date(item, license),
     ]
-    line = licence.line(item.line_no)
+    line = license.line(item.line_no)
     if line is None:
-        return found + check_line_known(item, licence)
+        return found + check_line_known(item, license)
     return [
         *found,
         *check_hs_code(item, line),
@@ -567,38 +567,38 @@ def check_item(
     ]
 
 
-def lines_of(licences: Mapping[str, LicenceFacts]) -> dict[LineKey, LineFacts]:
+def lines_of(licenses: Mapping[str, LicenseFacts]) -> dict[LineKey, LineFacts]:
     """Every line of electronically controlled licences, by (licence number, line no)."""
     return {
-        (licence.number, line.line_no): line
-        for licence in licences.values()
-        if licence.control_mode is ControlMode.ELECTRONIC
-        for line in licence.lines
+        (license.number, line.line_no): line
+        for license in licenses.values()
+        if license.control_mode is ControlMode.ELECTRONIC
+        for line in license.lines
     }
 
 
-def licences_with_held(
-    licences: Mapping[str, LicenceFacts], held: Mapping[LineKey, Amount]
-) -> dict[str, LicenceFacts]:
+def licenses_with_held(
+    licenses: Mapping[str, LicenseFacts], held: Mapping[LineKey, Amount]
+) -> dict[str, LicenseFacts]:
     """The licences with what a declaration already holds on each line made available
     to it again (``LineFacts.with_held``; Order 1907 p.12, DESIGN "Corrections")."""
     return {
         number: replace(
-            licence,
+            license,
             lines=[
-                line.with_held(held[(licence.number, line.line_no)])
-                if (licence.number, line.line_no) in held
+                line.with_held(held[(license.number, line.line_no)])
+                if (license.number, line.line_no) in held
                 else line
-                for line in licence.lines
+                for line in license.lines
             ],
         )
-        for number, licence in licences.items()
+        for number, license in licenses.items()
     }
 
 
 def control_declaration(
     declaration: DeclarationFacts,
-    licences_by_number: Mapping[str, LicenceFacts],
+    licenses_by_number: Mapping[str, LicenseFacts],
     earlier_accountings: Mapping[str, EarlierAccounting],
 ) -> list[Discrepancy]:
     """Order 1907 p.6 control of every item, p.8 quantities per line, and DESIGN
@@ -606,8 +606,8 @@ def control_declaration(
     against the line again (p.7); the rest add up per line.  Sorted by item number."""
     found: list[Discrepancy] = []
     for item in declaration.items:
-        found += check_item(item, declaration, licences_by_number.get(item.licence_number))
-    lines = lines_of(licences_by_number)
+        found += check_item(item, declaration, licenses_by_number.get(item.license_number))
+    lines = lines_of(licenses_by_number)
     new = [item for item in declaration.items if item.earlier_declaration is None]
     found += check_quantity(new, lines)
     found += check_value(new, lines)

@@ -11,7 +11,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.accounting import Movement, Operation
-from domain.licences import LicenseStatus, licence_state
+from domain.licenses import LicenseStatus, license_state
 from migrations.helpers import decimal_field, ensure_collection, string_field
 from services.ledger import apply_to_lines
 
@@ -97,7 +97,7 @@ async def _open_ledgers(db: AsyncDatabase[Document]) -> None:
 async def _derive_states(db: AsyncDatabase[Document]) -> None:
     """Licences stored before ``state`` (status with EXHAUSTED derived) get it."""
     async for licence in db.licenses.find({"state": {"$exists": False}}):
-        state = licence_state(LicenseStatus(licence["status"]), licence.get("exhausted", False))
+        state = license_state(LicenseStatus(licence["status"]), licence.get("exhausted", False))
         await db.licenses.update_one({"_id": licence["_id"]}, {"$set": {"state": state}})
 
 

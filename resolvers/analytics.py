@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.context import Info
+from resolvers.context import Info
 from resolvers.licenses import license_query
 from schema.analytics import RefusalCount, UtilisationGroupBy, UtilisationRow
 from schema.declarations.enums import RefusalGround

@@ -8,11 +8,11 @@ from typing import Annotated, Any, cast
 
 import strawberry
 
-from api.auth import Role
-from api.context import Info
+from domain.access import Role
 from domain.accounting import Ground
 from domain.problems import Problem
 from resolvers.connections import build_connection
+from resolvers.context import Info
 from schema.declarations import payloads as p
 from schema.declarations.inputs import (
     CorrectDeclarationInput,
@@ -51,9 +51,9 @@ def _service(info: Info) -> Declarations:
         ctx.db,
         ctx.principal,
         ctx.now,
-        release_hours=ctx.settings.release_hours,
-        permit_max_term_months=ctx.settings.permit_max_term_months,
-        queue_licence_writes=ctx.settings.queue_licence_writes,
+        release_hours=ctx.config.release_hours,
+        permit_max_term_months=ctx.config.permit_max_term_months,
+        queue_license_writes=ctx.config.queue_license_writes,
     )
 
 
@@ -84,7 +84,7 @@ async def register_declaration(
     (p.13) runs right after, under a key derived from the registration's."""
     service = _service(info)
     outcome = await service.register(input.idempotency_key, input.declaration.to_data())
-    if outcome.result is not None and info.context.settings.auto_mode_on_registration:
+    if outcome.result is not None and info.context.config.auto_mode_on_registration:
         number = input.declaration.number.strip()
         await service.automatic(f"{input.idempotency_key}#auto", number)
     return await _payload(info, outcome, p.RegisterDeclarationPayload)
@@ -259,7 +259,7 @@ async def preview_declaration(
         accounting_required=not problems and service.accounting_required_for(data),
         planned_entries=[
             p.PlannedEntry(
-                license_number=m.licence_number,
+                license_number=m.license_number,
                 line_no=m.line_no,
                 item_no=m.item_no,
                 operation=m.operation.value,

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.auth import can_see_licence as visible_to
-from api.context import Info
+from domain.access import Role
 from resolvers.connections import build_connection
+from resolvers.context import Info
 from schema.ledger import (
     AccountingNotification,
     LedgerConnection,
@@ -19,7 +19,8 @@ from schema.ledger import (
     NotificationConnection,
 )
 from schema.relay import AFTER, BEFORE, FIRST, LAST, check_page_arguments
-from services.ledger import verify_licence
+from services.access import Owned
+from services.ledger import verify_license
 from services.pagination import BadCursor, Page, _decode_cursor
 
 Document = dict[str, Any]
@@ -42,10 +43,10 @@ async def _ledger_window(
     by seq read the licence's whole ledger for each page (bench/accounting.py: 1.1 s a
     page at 10,000 entries); the range reads n + 1 entries.  MongoDB serves both shapes
     from the (licenseId, seq) index."""
-    licence = await info.context.loaders.license_by_id.load(license_id)
-    if licence is None:
+    license = await info.context.loaders.license_by_id.load(license_id)
+    if license is None:
         return None
-    head: int = licence.get("ledgerSeq", 0)
+    head: int = license.get("ledgerSeq", 0)
     try:
         if last is not None and first is None:  # backward: ascending after ``before``
             low = _decode_cursor(before, True)[0] + 1 if before is not None else 1
@@ -135,8 +136,8 @@ async def balance_entry(
 async def balances_at(info: Info, license_id: Any, moment: datetime) -> list[LedgerEntry]:
     """For each line, the last ledger entry at or before ``moment`` (its ``after`` holds
     the line's figures then): per line, indexed queries (licenseId, lineNo, at)."""
-    licence = await info.context.loaders.license_by_id.load(license_id)
-    if licence is None:
+    license = await info.context.loaders.license_by_id.load(license_id)
+    if license is None:
         return []
     # Older than the first entry, by a margin (concurrent requests may commit out of
     # order), there is nothing: the windows stop there.
@@ -145,7 +146,7 @@ async def balances_at(info: Info, license_id: Any, moment: datetime) -> list[Led
         return []
     since = first["at"] - timedelta(days=1)
     found = []
-    for line in licence["lines"]:
+    for line in license["lines"]:
         doc = await balance_entry(info.context.db, license_id, line["lineNo"], moment, since)
         if doc is not None:
             found.append(LedgerEntry.from_doc(doc))
@@ -156,11 +157,11 @@ async def verify_ledger(
     info: Info, number: Annotated[str, strawberry.argument(description="Licence number.")]
 ) -> LedgerVerification | None:
     """Recompute a licence's hash chain and its figures from the ledger (DESIGN)."""
-    licence = await info.context.loaders.license_by_number.load(number)
-    if not visible_to(info.context.principal, licence):
+    license = await info.context.loaders.license_by_number.load(number)
+    if not info.context.access.sees(Owned.LICENSE, license):
         return None
-    assert licence is not None
-    result = await verify_licence(info.context.db, licence)
+    assert license is not None
+    result = await verify_license(info.context.db, license)
     return LedgerVerification(
         license_number=result.license_number,
         entries=result.entries,
@@ -190,7 +191,7 @@ async def accounting_notifications(
     if declaration_number is not None:
         query["declarationNumber"] = declaration_number
     principal = info.context.principal
-    if principal.role.value == "DECLARANT":
+    if principal.role is Role.DECLARANT:
         own = info.context.db.declarations.find({"declarantInn": principal.inn}, {"number": 1})
         numbers = [d["number"] async for d in own]
         # Flat (SecantusDB plans no index for a top-level $and): a declaration number
@@ -218,7 +219,7 @@ async def load_notification_node(info: Info, object_id: Any) -> AccountingNotifi
     if doc is None:
         return None
     principal = info.context.principal
-    if principal.role.value == "DECLARANT":
+    if principal.role is Role.DECLARANT:
         declaration = await info.context.loaders.declaration_by_id.load(doc["declarationId"])
         if declaration is None or declaration["declarantInn"] != principal.inn:
             return None

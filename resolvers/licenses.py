@@ -8,12 +8,11 @@ from typing import Annotated, Any
 import strawberry
 from bson import ObjectId
 
-from api.auth import Principal, Role
-from api.auth import can_see_licence as visible_to
-from api.context import Info
-from domain.licences import ControlMode as DomainControlMode
-from domain.licences import LicenseEvent
+from domain.access import Principal, Role
+from domain.licenses import ControlMode as DomainControlMode
+from domain.licenses import LicenseEvent
 from resolvers.connections import build_connection
+from resolvers.context import Info
 from schema.errors import InvalidPagination, user_errors
 from schema.licenses.enums import LicenseOrderField, LicenseStatus
 from schema.licenses.inputs import (
@@ -43,6 +42,7 @@ from schema.relay import (
     OrderDirection,
     parse_typed_id,
 )
+from services.access import Owned
 from services.licenses import (
     Amendment,
     LicenseFeed,
@@ -65,7 +65,7 @@ async def license_by_number(
     info: Info, number: Annotated[str, strawberry.argument(description="Licence number.")]
 ) -> License | None:
     doc = await info.context.loaders.license_by_number.load(number)
-    return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
+    return License.from_doc(doc) if info.context.access.sees(Owned.LICENSE, doc) else None
 
 
 async def license_by_id(
@@ -74,13 +74,13 @@ async def license_by_id(
 ) -> License | None:
     object_id = parse_typed_id(id, "License")
     doc = await info.context.loaders.license_by_id.load(object_id)
-    return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
+    return License.from_doc(doc) if info.context.access.sees(Owned.LICENSE, doc) else None
 
 
 async def load_license_node(info: Info, object_id: ObjectId) -> License | None:
     """``node(id:)`` for licences."""
     doc = await info.context.loaders.license_by_id.load(object_id)
-    return License.from_doc(doc) if visible_to(info.context.principal, doc) else None
+    return License.from_doc(doc) if info.context.access.sees(Owned.LICENSE, doc) else None
 
 
 _ORDER_FIELDS: dict[LicenseOrderField, tuple[str, bool]] = {

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from bson import ObjectId
 
-from api.context import Info
+from resolvers.context import Info
 from resolvers.declarations import load_declaration_node
 from resolvers.ledger import load_notification_node
 from resolvers.licenses import load_license_node

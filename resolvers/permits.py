@@ -11,12 +11,12 @@ from typing import Annotated, Any
 import strawberry
 from bson import ObjectId
 
-from api.auth import Principal, Role
-from api.context import Info
+from domain.access import Principal, Role
 from domain.permits.form import MarkKind
 from domain.problems import Problem
 from domain.units import UNITS
 from resolvers.connections import build_connection
+from resolvers.context import Info
 from schema.errors import InvalidPagination
 from schema.permits import payloads as p
 from schema.permits.enums import CustomsOfficeKind, PermitOrderField, PermitStatus

@@ -18,13 +18,13 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.auth import Role
-from api.auth import can_see_licence as visible_to
-from api.context import Info
+from domain.access import Role
+from resolvers.context import Info
 from resolvers.loaders import make_loaders
 from schema.errors import PublicError
 from schema.ledger import AccountingNotification
 from schema.licenses.types import License
+from services.access import Owned
 from services.change_feeds import feed
 
 Document = dict[str, Any]
@@ -105,7 +105,7 @@ async def license_balances(
     async with licenses.join() as subscriber:
         # The stream is open before the licence is read: no change can fall in between.
         doc = await info.context.db.licenses.find_one({"number": number})
-        if doc is None or not visible_to(info.context.principal, doc):
+        if doc is None or not info.context.access.sees(Owned.LICENSE, doc):
             raise LicenseNotFound(f"no licence {number} is registered")
         license_id = doc["_id"]
         last = _figures(doc)
@@ -116,7 +116,7 @@ async def license_balances(
             current = change.get("fullDocument")
             if current is None or change["documentKey"]["_id"] != license_id:
                 continue
-            if not visible_to(info.context.principal, current):  # the holder was amended
+            if not info.context.access.sees(Owned.LICENSE, current):  # the holder was amended
                 raise LicenseNotFound(f"no licence {number} is registered")
             figures = _figures(current)
             if figures == last:

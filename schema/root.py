@@ -18,7 +18,6 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api.auth import Role
 from resolvers import analytics as analytics_resolvers
 from resolvers import declarations as declaration_resolvers
 from resolvers import ledger as ledger_resolvers
@@ -47,7 +46,14 @@ from schema.licenses.payloads import (
     RegisterLicensePayload,
 )
 from schema.licenses.types import License, LicenseConnection
-from schema.permissions import DECLARE, LICENSE_FEED, OFFICER, PREVIEW, READ_ANY, allow
+from schema.permissions import (
+    DECLARE,
+    LICENSE_FEED,
+    OFFICER,
+    PREVIEW,
+    READ_AGGREGATES,
+    READ_ANY,
+)
 from schema.permits.fields import PermitMutation, PermitQuery
 from schema.relay import Node
 from schema.scalars import SCALARS
@@ -110,7 +116,7 @@ class CustomsQuery:
     )
     verify_ledger: LedgerVerification | None = strawberry.field(
         resolver=ledger_resolvers.verify_ledger,
-        permission_classes=[allow(Role.OFFICER, Role.ANALYST)],
+        permission_classes=[READ_AGGREGATES],
         description="Check a licence's ledger chain and its figures against it (DESIGN).",
     )
 
@@ -203,14 +209,14 @@ class CustomsMutation:
 class AnalyticsQuery:
     license_utilisation: list[UtilisationRow] = strawberry.field(
         resolver=analytics_resolvers.license_utilisation,
-        permission_classes=[allow(Role.OFFICER, Role.ANALYST)],
+        permission_classes=[READ_AGGREGATES],
         description="Quantity limits, accounted, released and available quantities of the "
         "licence lines matching the filter, summed per group and unit, ordered by key and "
         "unit. OFFICER and ANALYST only.",
     )
     refusals_by_ground: list[RefusalCount] = strawberry.field(
         resolver=analytics_resolvers.refusals_by_ground,
-        permission_classes=[allow(Role.OFFICER, Role.ANALYST)],
+        permission_classes=[READ_AGGREGATES],
         description="Declarations refused release in [from, to), counted per ground (Order "
         "1907 p.9); grounds with none are left out; most frequent first. OFFICER and "
         "ANALYST only.",

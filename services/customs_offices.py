@@ -20,7 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from api.auth import Principal
+from domain.access import Principal
 from domain.codes import customs_office_code_error
 from domain.permits.form import Header
 from domain.problems import FieldPath, Problem, RuleViolation

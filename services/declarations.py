@@ -21,7 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from api.auth import Principal, Role
+from domain.access import Principal, Role
 from domain.accounting import (
     AutoOutcome,
     Ground,
@@ -43,11 +43,11 @@ from domain.control import (
     Discrepancy,
     EarlierAccounting,
     ItemFacts,
-    LicenceFacts,
+    LicenseFacts,
     LineFacts,
     LineKey,
     control_declaration,
-    licences_with_held,
+    licenses_with_held,
     lines_of,
 )
 from domain.declarations import (
@@ -65,7 +65,7 @@ from domain.declarations import (
     procedure_code_error,
     release_deadline,
 )
-from domain.licences import ControlMode, LicenseStatus
+from domain.licenses import ControlMode, LicenseStatus
 from domain.numbers import check_positive_money, check_positive_quantity
 from domain.permits.terms import DEFAULT_MAX_TERM_MONTHS, is_expired
 from domain.problems import Problem, RuleViolation
@@ -84,7 +84,7 @@ from services.transactions import (
 
 Document = dict[str, Any]
 MOSCOW = ZoneInfo("Europe/Moscow")
-LICENCE_WRITERS = KeyedLocks()
+LICENSE_WRITERS = KeyedLocks()
 _ZERO = Decimal(0)
 _S = DeclarationStatus
 
@@ -284,8 +284,8 @@ def _item_doc(item: ItemData) -> Document:
 # --- facts: what the rules see ---------------------------------------------------------
 
 
-def licence_facts(doc: Document) -> LicenceFacts:
-    return LicenceFacts(
+def license_facts(doc: Document) -> LicenseFacts:
+    return LicenseFacts(
         number=doc["number"],
         direction=Direction(doc["direction"]),
         status=LicenseStatus(doc["status"]),
@@ -312,14 +312,14 @@ def licence_facts(doc: Document) -> LicenceFacts:
     )
 
 
-def permit_facts(doc: Document, now: datetime) -> LicenceFacts:
+def permit_facts(doc: Document, now: datetime) -> LicenseFacts:
     """A processing permit's table 3 as the rules see a licence (DESIGN Part B, "A permit
     is also used"): rows as lines numbered from 1, the holder, validity from the issue
     date to the end of the term (open while it is not fixed), its status, and whether
     the term has ended at ``now`` (the issuing office's local date, Permit rules p.9)."""
     end = as_date(doc.get("termEnd"))
     today = local_date(now, doc["header"]["timeZone"])
-    return LicenceFacts(
+    return LicenseFacts(
         number=doc["number"],
         direction=Direction.IMPORT,
         status=LicenseStatus.ACTIVE,
@@ -360,7 +360,7 @@ def declaration_facts(doc: Document) -> DeclarationFacts:
                 hs_code=item["hsCode"],
                 quantity=item["quantity"],
                 unit=item["unit"],
-                licence_number=item["licenseNumber"],
+                license_number=item["licenseNumber"],
                 line_no=item["lineNo"],
                 value=item.get("value"),
                 currency=item.get("currency"),
@@ -379,7 +379,7 @@ def held(movements: Sequence[Movement]) -> dict[LineKey, Amount]:
         s = sign.get(m.operation)
         if s is None:
             continue
-        key = (m.licence_number, m.line_no)
+        key = (m.license_number, m.line_no)
         value = None if m.value is None else s * m.value
         totals[key] = totals.get(key, Amount(_ZERO)).plus(Amount(s * m.quantity, value))
     return totals
@@ -390,7 +390,7 @@ class Facts:
     """Everything the rules need about one declaration, read in one transaction."""
 
     declaration: Document
-    licences: dict[str, Document]
+    licenses: dict[str, Document]
     own: list[Movement]
     earlier: dict[str, EarlierAccounting]
     temporary_totals: dict[LineKey, Amount] | None
@@ -402,24 +402,24 @@ class Facts:
     def facts(self) -> DeclarationFacts:
         return declaration_facts(self.declaration)
 
-    def licence_facts(self) -> dict[str, LicenceFacts]:
+    def license_facts(self) -> dict[str, LicenseFacts]:
         """The licences, and the permits' tables 3 seen as licences, by number."""
         now = self.now or self.declaration["registeredAt"]
         return {
-            **{number: licence_facts(doc) for number, doc in self.licences.items()},
+            **{number: license_facts(doc) for number, doc in self.licenses.items()},
             **{number: permit_facts(doc, now) for number, doc in self.permits.items()},
         }
 
-    def held_licences(self) -> dict[str, LicenceFacts]:
+    def held_licenses(self) -> dict[str, LicenseFacts]:
         """Licences as this declaration sees them: what it (and for a full declaration,
         its temporary ones) already holds is available to it again."""
         holding = held(self.own)
         for key, amount in (self.temporary_totals or {}).items():
             holding[key] = holding.get(key, Amount(_ZERO)).plus(amount)
-        return licences_with_held(self.licence_facts(), holding)
+        return licenses_with_held(self.license_facts(), holding)
 
     def control(self) -> list[Discrepancy]:
-        return control_declaration(self.facts, self.held_licences(), self.earlier)
+        return control_declaration(self.facts, self.held_licenses(), self.earlier)
 
 
 async def _movements_of(
@@ -438,7 +438,7 @@ async def load_facts(
     """``now`` is when the rules apply (a permit's term is judged then)."""
     items = declaration["items"]
     numbers = sorted({i["licenseNumber"] for i in items if not i.get("permitNumber")})
-    licences = {
+    licenses = {
         doc["number"]: doc
         async for doc in db.licenses.find({"number": {"$in": numbers}}, session=session)
     }
@@ -472,7 +472,7 @@ async def load_facts(
     temporary_totals = None
     if declaration["kind"] == DeclarationKind.FULL.value:
         temporary_totals = held(await _movements_of(db, declaration["temporaryNumbers"], session))
-    return Facts(declaration, licences, own, earlier, temporary_totals, permits, now)
+    return Facts(declaration, licenses, own, earlier, temporary_totals, permits, now)
 
 
 # --- the use cases ---------------------------------------------------------------------
@@ -485,7 +485,7 @@ def discrepancy_doc(d: Discrepancy) -> Document:
         "message": d.message,
         "affectsRestrictions": d.affects_restrictions,
         "fixable": d.fixable,
-        "licenseNumber": d.licence_number,
+        "licenseNumber": d.license_number,
         "lineNo": d.line_no,
     }
 
@@ -505,7 +505,7 @@ class Declarations:
         *,
         release_hours: int = 4,
         permit_max_term_months: int = DEFAULT_MAX_TERM_MONTHS,
-        queue_licence_writes: bool = True,
+        queue_license_writes: bool = True,
     ) -> None:
         self.client = client
         self.db = db
@@ -513,7 +513,7 @@ class Declarations:
         self.now = to_millis(now)
         self.release_hours = release_hours
         self.permit_max_term_months = permit_max_term_months
-        self.queue_licence_writes = queue_licence_writes
+        self.queue_license_writes = queue_license_writes
 
     # helpers ---------------------------------------------------------------------------
 
@@ -555,13 +555,13 @@ class Declarations:
             return await work(session, doc)
 
         # One operation per licence at a time in this process (see KeyedLocks).
-        licences: list[str] = []
-        if self.queue_licence_writes:
+        licenses: list[str] = []
+        if self.queue_license_writes:
             cited = await self.db.declarations.find_one(
                 {"number": number}, {"items.licenseNumber": 1}
             )
-            licences = [item["licenseNumber"] for item in (cited or {}).get("items", [])]
-        async with LICENCE_WRITERS.hold(licences):
+            licenses = [item["licenseNumber"] for item in (cited or {}).get("items", [])]
+        async with LICENSE_WRITERS.hold(licenses):
             return await idempotent(
                 self.client,
                 self.db,
@@ -613,27 +613,27 @@ class Declarations:
             return None
         doc = facts.declaration
         refs = {"declarationId": doc["_id"], "revision": doc["revision"]}
-        by_licence: dict[str, list[Movement]] = {}
+        by_license: dict[str, list[Movement]] = {}
         for m in movements:
-            by_licence.setdefault(m.licence_number, []).append(m)
-        for number in sorted(by_licence):
+            by_license.setdefault(m.license_number, []).append(m)
+        for number in sorted(by_license):
             try:
                 if number in facts.permits:  # DESIGN Part B: a permit's table 3
                     facts.permits[number] = await write_movements(
                         self.db,
                         session,
                         facts.permits[number],
-                        by_licence[number],
+                        by_license[number],
                         self.now,
                         refs,
                         PERMIT_TABLE3,
                     )
                     continue
-                licence = facts.licences.get(number)
-                if licence is None:
+                license = facts.licenses.get(number)
+                if license is None:
                     raise RuleViolation([Problem("LICENCE_UNKNOWN", f"no licence {number}")])
-                facts.licences[number] = await write_movements(
-                    self.db, session, licence, by_licence[number], self.now, refs
+                facts.licenses[number] = await write_movements(
+                    self.db, session, license, by_license[number], self.now, refs
                 )
             except DuplicateKeyError:
                 raise RuleViolation(
@@ -648,12 +648,12 @@ class Declarations:
             "kind": kind,
             "declarationId": doc["_id"],
             "declarationNumber": doc["number"],
-            "licenseNumbers": sorted(by_licence)
+            "licenseNumbers": sorted(by_license)
             or sorted({item["licenseNumber"] for item in doc["items"]}),
             "permitNumbers": sorted(facts.permits),
             "entries": [
                 {
-                    "licenseNumber": m.licence_number,
+                    "licenseNumber": m.license_number,
                     "lineNo": m.line_no,
                     "itemNo": m.item_no,
                     "operation": m.operation.value,
@@ -882,7 +882,7 @@ class Declarations:
 
     def _plan_accounting(self, facts: Facts) -> list[Movement]:
         doc = facts.declaration
-        lines = lines_of(facts.licence_facts())
+        lines = lines_of(facts.license_facts())
         if doc["kind"] == DeclarationKind.FULL.value:
             return plan_actualisation(
                 facts.temporary_totals or {}, facts.facts.items, lines, doc["number"]
@@ -1049,7 +1049,7 @@ class Declarations:
             facts = await load_facts(self.db, corrected, session, self.now)
             if status is _S.ACCOUNTED:
                 annul = plan_annulment(facts.own)
-                lines = lines_of(licences_with_held(facts.licence_facts(), held(facts.own)))
+                lines = lines_of(licenses_with_held(facts.license_facts(), held(facts.own)))
                 write = plan_write_off(facts.facts.items, lines, doc["number"])
                 await self._write(session, facts, [*annul, *write], "ACCOUNTED")
                 facts = await load_facts(self.db, corrected, session, self.now)
@@ -1124,7 +1124,7 @@ class Declarations:
             facts = await load_facts(self.db, doc, session, self.now)
             decision = auto_mode_decision(
                 facts.facts,
-                facts.licence_facts(),
+                facts.license_facts(),
                 facts.earlier,
                 deadline=doc["releaseDeadline"],
                 now=self.now,

@@ -35,10 +35,10 @@ from domain.accounting import (
     line_figures_after,
     verify_chain,
 )
-from domain.licences import (
+from domain.licenses import (
     LicenseStatus,
-    licence_is_exhausted,
-    licence_state,
+    license_is_exhausted,
+    license_state,
     line_available,
     line_is_exhausted,
 )
@@ -87,7 +87,7 @@ def with_figures(line: Document, after: LineFigures) -> Document:
 
 
 def exhausted(lines: Sequence[Document]) -> bool:
-    return licence_is_exhausted(
+    return license_is_exhausted(
         [line_is_exhausted(li["available"], li["valueAvailable"], li["valueLimit"]) for li in lines]
     )
 
@@ -220,7 +220,7 @@ class LedgerTarget:
         ]
 
 
-LICENCES = LedgerTarget("licenses", "lines", "version")
+LICENSES = LedgerTarget("licenses", "lines", "version")
 PERMIT_TABLE3 = LedgerTarget("permits", "table3", "revision", source="PERMIT")
 
 
@@ -232,38 +232,38 @@ def seq_guard(seq: int) -> Any:
 async def write_movements(
     db: AsyncDatabase[Document],
     session: AsyncClientSession,
-    licence: Document,
+    license: Document,
     movements: Sequence[Movement],
     at: datetime,
     refs: Document | None = None,
-    target: LedgerTarget = LICENCES,
+    target: LedgerTarget = LICENSES,
 ) -> Document:
     """Apply and store ``movements`` on ``licence`` (as read in this transaction; for
     ``PERMIT_TABLE3`` a permit); return the document after them."""
-    seq = licence.get("ledgerSeq", 0)
+    seq = license.get("ledgerSeq", 0)
     write = apply_to_lines(
-        licence["_id"],
-        licence["number"],
-        target.lines_of(licence),
+        license["_id"],
+        license["number"],
+        target.lines_of(license),
         seq,
-        licence.get("ledgerHash"),
-        [*target.limit_changes(licence), *movements] if movements else [],
+        license.get("ledgerHash"),
+        [*target.limit_changes(license), *movements] if movements else [],
         at,
         {**(refs or {}), "source": target.source} if target.source else refs,
     )
     changes: Document = {
-        target.rows_field: target.rows_after(licence, write.lines),
+        target.rows_field: target.rows_after(license, write.lines),
         "ledgerSeq": write.seq,
         "ledgerHash": write.head,
     }
-    if target is LICENCES:
+    if target is LICENSES:
         used_up = exhausted(write.lines)
         changes["exhausted"] = used_up
-        changes["state"] = licence_state(
-            LicenseStatus(licence["status"]), used_up or licence.get("exhaustionReported", False)
+        changes["state"] = license_state(
+            LicenseStatus(license["status"]), used_up or license.get("exhaustionReported", False)
         )
     result = await db[target.collection].update_one(
-        {"_id": licence["_id"], target.guard: licence[target.guard], "ledgerSeq": seq_guard(seq)},
+        {"_id": license["_id"], target.guard: license[target.guard], "ledgerSeq": seq_guard(seq)},
         {"$set": changes},
         session=session,
     )
@@ -271,7 +271,7 @@ async def write_movements(
         raise ConcurrentUpdate
     if write.entries:
         await db.ledger.insert_many(write.entries, session=session)
-    return {**licence, **changes}
+    return {**license, **changes}
 
 
 def entry_of(doc: Document) -> LedgerEntry:
@@ -297,7 +297,7 @@ def entry_of(doc: Document) -> LedgerEntry:
 def movement_of(doc: Document) -> Movement:
     return Movement(
         operation=Operation(doc["operation"]),
-        licence_number=doc["licenseNumber"],
+        license_number=doc["licenseNumber"],
         line_no=doc["lineNo"],
         quantity=doc["quantity"],
         value=doc.get("value"),
@@ -317,32 +317,32 @@ class Verification:
     reason: str | None = None
 
 
-async def verify_licence(
-    db: AsyncDatabase[Document], licence: Document, target: LedgerTarget = LICENCES
+async def verify_license(
+    db: AsyncDatabase[Document], license: Document, target: LedgerTarget = LICENSES
 ) -> Verification:
     """Recompute the chain of ``licence`` and compare its stored figures with it.
 
     Only entries up to the licence's ledger head as read are checked: entries are
     append-only, so this is exactly the ledger the figures were computed from, even while
     new write-offs commit (a later entry beyond the head is not a break)."""
-    head = licence.get("ledgerSeq", 0)
+    head = license.get("ledgerSeq", 0)
     docs = (
-        await db.ledger.find({"licenseId": licence["_id"], "seq": {"$lte": head}})
+        await db.ledger.find({"licenseId": license["_id"], "seq": {"$lte": head}})
         .sort("seq", 1)
         .to_list()
     )
     entries = [entry_of(doc) for doc in docs]
     broken = verify_chain(entries)
-    number = licence["number"]
+    number = license["number"]
     if broken is not None:
         return Verification(number, len(entries), False, broken.seq, broken.reason)
-    if entries and (licence.get("ledgerSeq"), licence.get("ledgerHash")) != (
+    if entries and (license.get("ledgerSeq"), license.get("ledgerHash")) != (
         entries[-1].seq,
         entries[-1].hash,
     ):
         return Verification(number, len(entries), False, None, "ledger head does not match")
     last: dict[int, LineFigures] = {e.movement.line_no: e.after for e in entries}
-    for line in target.lines_of(licence):
+    for line in target.lines_of(license):
         stored = figures_of(line)
         expected = last.get(line["lineNo"], LineFigures())
         if stored != expected:

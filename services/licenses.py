@@ -18,9 +18,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from api.auth import Principal
+from domain.access import Principal
 from domain.accounting import LineFigures, Movement, Operation
-from domain.licences import (
+from domain.licenses import (
     ControlMode,
     LicenseEvent,
     LicenseStatus,
@@ -29,7 +29,7 @@ from domain.licences import (
     check_holder,
     check_lines,
     check_validity,
-    licence_state,
+    license_state,
     status_after,
 )
 from domain.problems import Problem, RuleViolation
@@ -247,7 +247,7 @@ class LicenseFeed:
                 "controlMode": reg.control_mode.value,
                 "status": LicenseStatus.ACTIVE.value,
                 "exhausted": exhausted(write.lines),
-                "state": licence_state(LicenseStatus.ACTIVE, exhausted(write.lines)),
+                "state": license_state(LicenseStatus.ACTIVE, exhausted(write.lines)),
                 "lines": write.lines,
                 "version": 1,
                 "ledgerSeq": write.seq,
@@ -307,7 +307,7 @@ class LicenseFeed:
         changes.update(status=status.value, updatedAt=self.now, version=current["version"] + 1)
         reported = changes.get("exhaustionReported", current.get("exhaustionReported", False))
         used_up = changes.get("exhausted", current["exhausted"])
-        changes["state"] = licence_state(status, used_up or reported)
+        changes["state"] = license_state(status, used_up or reported)
         updated = await self.db.licenses.find_one_and_update(
             {
                 "_id": current["_id"],

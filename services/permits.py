@@ -35,7 +35,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from api.auth import Principal, Role
+from domain.access import Principal, Role
 from domain.permits.form import (
     COSTED_TABLES,
     Extension,
@@ -73,7 +73,7 @@ from services.permit_documents import (
 from services.transactions import ConcurrentUpdate, Outcome, idempotent
 
 if TYPE_CHECKING:
-    from api.context import Context
+    from resolvers.context import Context
 
 Document = dict[str, Any]
 _S = PermitStatus
@@ -793,8 +793,8 @@ def for_request(ctx: Context) -> Permits:
         ctx.db,
         ctx.principal,
         ctx.now,
-        sequence_width=ctx.settings.permit_sequence_width,
-        max_term_months=ctx.settings.permit_max_term_months,
+        sequence_width=ctx.config.permit_sequence_width,
+        max_term_months=ctx.config.permit_max_term_months,
     )
 
 

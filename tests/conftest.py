@@ -9,29 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 
 from api.app import create_app
-from api.auth import Role, create_api_key
+from api.auth import create_api_key
 from api.clock import FixedClock
 from api.db import CODEC_OPTIONS, Database, check_server, make_client
 from api.embedded import EmbeddedDatabase
 from api.settings import Settings
+from domain.access import Role
 from migrations.runner import migrate
-
-START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-HOLDER_INN = "7707083893"  # a real-format INN with a valid check digit
-OTHER_INN = "7736050003"
+from tests.support.api import HOLDER_INN, OTHER_INN, START, Api, LiveApi, free_port
 
 
 @pytest.fixture(scope="session")
@@ -85,40 +79,6 @@ async def keys(database: Database) -> dict[str, str]:
     return made
 
 
-@dataclass
-class Api:
-    """Sends GraphQL to the app in-process, as a given role."""
-
-    http: httpx.AsyncClient
-    keys: dict[str, str]
-    role: str = "INTEGRATOR"
-    headers: dict[str, str] = field(default_factory=dict)
-
-    async def post(
-        self, query: str, variables: dict[str, Any] | None = None, *, role: str | None = None
-    ) -> httpx.Response:
-        headers = {"x-api-key": self.keys[role or self.role], **self.headers}
-        return await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-
-    async def gql(
-        self, query: str, variables: dict[str, Any] | None = None, *, role: str | None = None
-    ) -> dict[str, Any]:
-        response = await self.post(query, variables, role=role)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def data(
-        self, query: str, variables: dict[str, Any] | None = None, *, role: str | None = None
-    ) -> dict[str, Any]:
-        body = await self.gql(query, variables, role=role)
-        assert "errors" not in body, body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
-
-
 @pytest.fixture
 async def api(
     settings: Settings, database: Database, clock: FixedClock, keys: dict[str, str]
@@ -129,31 +89,12 @@ async def api(
         yield Api(http=http, keys=keys)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class LiveApi:
-    """A real uvicorn server with the app, on a loopback port, in the test loop."""
-
-    base_url: str
-    keys: dict[str, str]
-    database: Database
-
-    def create_key(self, role: str) -> str:
-        return self.keys[role]
-
-
 @pytest.fixture(scope="session")
 async def live_api(
     settings: Settings, database: Database, keys: dict[str, str]
 ) -> AsyncIterator[LiveApi]:
     app = create_app(settings, database=database)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )

@@ -1,7 +1,7 @@
 """DESIGN "The invariant" under concurrency: one real API process, load from separate OS
 processes, the figures checked in the database afterwards.
 
-Two worker processes (``tests/accounting_load.py``), each running several scenarios at
+Two worker processes (``tests/support/load_worker.py``), each running several scenarios at
 once, send well over 1,000 operations against three licences whose limits are small
 enough that many accountings are refused for exhaustion: accountings (p.7-8) mixed with
 releases (p.8, p.10), withdrawals and refusals that annul (p.4, p.9: exhaustion,
@@ -32,19 +32,20 @@ from typing import Any
 import httpx
 import pytest
 
-from api.auth import Role, create_api_key
+from api.auth import create_api_key
 from api.db import CODEC_OPTIONS, make_client
+from domain.access import Role
 from migrations.runner import migrate
-from tests.accounting_support import (
-    REGISTER_LICENCE,
+from tests.support.accounting import (
+    REGISTER_LICENSE,
     Processes,
     api_env,
     check_invariant,
-    licence,
+    license,
     send,
     unique,
 )
-from tests.conftest import HOLDER_INN, START
+from tests.support.api import HOLDER_INN, START
 
 pytestmark = pytest.mark.slow
 
@@ -146,7 +147,7 @@ async def test_accounting_under_concurrent_load_keeps_the_invariant(
         async with httpx.AsyncClient(base_url=api.base_url, timeout=60) as http:
             for number in numbers:
                 answer = await send(
-                    http, keys["INTEGRATOR"], REGISTER_LICENCE, licence(number), now=START
+                    http, keys["INTEGRATOR"], REGISTER_LICENSE, license(number), now=START
                 )
                 assert answer.ok, answer
 
@@ -171,7 +172,12 @@ async def test_accounting_under_concurrent_load_keeps_the_invariant(
         started = time.monotonic()
         workers = [
             processes.popen(
-                [sys.executable, "-m", "tests.accounting_load", str(tmp_path / f"worker-{i}.json")],
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.support.load_worker",
+                    str(tmp_path / f"worker-{i}.json"),
+                ],
                 log=tmp_path / f"worker-{i}.log",
                 env=api_env(),
             )

@@ -30,27 +30,28 @@ from typing import Any
 import httpx
 import pytest
 
-from api.auth import Role, create_api_key
+from api.auth import create_api_key
 from api.db import CODEC_OPTIONS, make_client
 from api.embedded import EmbeddedDatabase
-from tests.accounting_support import (
+from domain.access import Role
+from tests.support.accounting import (
     ACCOUNT,
     CONTROL,
     REGISTER,
-    REGISTER_LICENCE,
+    REGISTER_LICENSE,
     WITHDRAW,
     Answer,
     ApiProcess,
     Processes,
     api_env,
     check_invariant,
-    licence,
+    license,
     send,
     server_pids,
     unique,
     wait_until_gone,
 )
-from tests.conftest import HOLDER_INN, START
+from tests.support.api import HOLDER_INN, START
 
 pytestmark = pytest.mark.slow
 
@@ -88,12 +89,12 @@ class Chain:
         return self.next == len(self.steps)
 
 
-def chains(licences: list[str], seed: int = 1907) -> list[Chain]:
+def chains(licenses: list[str], seed: int = 1907) -> list[Chain]:
     rng = random.Random(seed)
     made = []
     for serial in range(1, DECLARATIONS + 1):
         number = f"{OFFICE}/010327/{9_000_000 + serial}"
-        chosen = rng.sample(licences, rng.randint(1, 2))
+        chosen = rng.sample(licenses, rng.randint(1, 2))
         items = [
             {"itemNo": i, "name": "Медная проволока круглая", "hsCode": "7408110000",
              "quantity": str(Decimal(rng.randint(1, 400)) / 8), "unit": "166",
@@ -255,9 +256,9 @@ async def test_killed_api_restarted_and_resent_loses_and_duplicates_nothing(
     numbers = [unique("RU-CRASH") for _ in range(2)]
     async with httpx.AsyncClient(base_url=api.base_url, timeout=60) as http:
         for number in numbers:
-            data = licence(number)
+            data = license(number)
             data["lines"][1]["quantityLimit"] = "100000"
-            answer = await send(http, keys["INTEGRATOR"], REGISTER_LICENCE, data, now=START)
+            answer = await send(http, keys["INTEGRATOR"], REGISTER_LICENSE, data, now=START)
             assert answer.ok, answer
 
     todo = chains(numbers)
@@ -342,8 +343,8 @@ async def test_killed_api_restarted_and_resent_loses_and_duplicates_nothing(
                 if not chain.withdraw:
                     expected[item["licenseNumber"]] += Decimal(item["quantity"])
         for line in report.lines:
-            if line.line_no == 2 and line.accounted != expected[line.licence]:
-                problems.append(f"{line}: expected accounted {expected[line.licence]}")
+            if line.line_no == 2 and line.accounted != expected[line.license]:
+                problems.append(f"{line}: expected accounted {expected[line.license]}")
     finally:
         await client.close()
 

@@ -11,19 +11,19 @@ from typing import Any
 import pytest
 
 from domain.codes import inn_error
-from tests.conftest import Api
-from tests.declarations_support import (
+from tests.support.api import Api
+from tests.support.declarations import (
     ACCOUNT,
     CONTROL,
     REFUSE,
     RELEASE,
     declaration_input,
     item,
-    new_licence,
+    new_license,
     op,
     register,
 )
-from tests.licenses_support import AMEND, STATUS, unique
+from tests.support.licenses import AMEND, STATUS, unique
 
 UTILISATION = """
 query($by: UtilisationGroupBy!, $len: Int, $filter: LicenseFilter) {
@@ -92,19 +92,19 @@ async def portfolio(api: Api) -> dict[str, str]:
     C (IMPORT)  1: 8504210000 796 limit 10, suspended
     """
     inn = new_inn()
-    a = await new_licence(
+    a = await new_license(
         api,
         holder=holder(inn),
         lines=lines_of(
             (TRANSFORMERS, "8504210000", "796", "100"), (WIRE, "7408", "166", "1500.125")
         ),
     )
-    b = await new_licence(
+    b = await new_license(
         api,
         holder=holder(inn),
         lines=lines_of((TRANSFORMERS, "850421", "796", "30"), (WIRE, "7408", "166", "200.5")),
     )
-    c = await new_licence(
+    c = await new_license(
         api,
         holder=holder(inn),
         direction="IMPORT",
@@ -166,7 +166,7 @@ async def test_utilisation_by_hs_code_prefix(api: Api, portfolio: dict[str, str]
     ]
 
 
-async def test_utilisation_by_licence(api: Api, portfolio: dict[str, str]) -> None:
+async def test_utilisation_by_license(api: Api, portfolio: dict[str, str]) -> None:
     rows = await utilisation(api, "LICENSE", role="OFFICER", filter={"holderInn": portfolio["inn"]})
     a, b, c = portfolio["A"], portfolio["B"], portfolio["C"]
     expected = [
@@ -218,10 +218,10 @@ async def test_utilisation_arguments_and_roles(api: Api) -> None:
 # --- refusals by ground ----------------------------------------------------------------
 
 
-async def refuse_at(api: Api, moment: str, inn: str, licence: str, quantity: str,
+async def refuse_at(api: Api, moment: str, inn: str, license: str, quantity: str,
                     grounds: list[str]) -> None:  # fmt: skip
     api.headers["x-customs-now"] = moment
-    number = await declare(api, inn, [item(licence, 1, quantity, value=None, currency=None)])
+    number = await declare(api, inn, [item(license, 1, quantity, value=None, currency=None)])
     refused = await op(
         api, REFUSE, {"number": number, "grounds": grounds, "reason": "Order 1907 p.9"}
     )
@@ -232,9 +232,9 @@ async def test_refusals_by_ground(api: Api) -> None:
     """Order 1907 p.9 grounds counted per declaration refused in [from, to)."""
     inn = new_inn()
     lines = lines_of((TRANSFORMERS, "8504210000", "796", "100"))
-    suspended = await new_licence(api, holder=holder(inn), lines=lines)
-    terminated = await new_licence(api, holder=holder(inn), lines=lines)
-    in_force = await new_licence(api, holder=holder(inn), lines=lines)
+    suspended = await new_license(api, holder=holder(inn), lines=lines)
+    terminated = await new_license(api, holder=holder(inn), lines=lines)
+    in_force = await new_license(api, holder=holder(inn), lines=lines)
     for mutation, number in (("suspendLicense", suspended), ("terminateLicense", terminated)):
         body = await api.data(
             STATUS % mutation,

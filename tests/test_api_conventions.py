@@ -14,8 +14,8 @@ from api.db import Database
 from api.settings import Settings
 from schema.errors import Forbidden, should_mask
 from schema.scalars import ScalarInputError
-from tests.conftest import Api
-from tests.licenses_support import REGISTER, licence_input, unique
+from tests.support.api import Api
+from tests.support.licenses import REGISTER, license_input, unique
 from tests.test_license_registry import snapshot
 
 
@@ -45,7 +45,7 @@ def graphql_error(body: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("hs_code", ["84A4210000", "850", "85042100001", 8504210000])
 async def test_invalid_hs_code(api: Api, database: Database, hs_code: Any) -> None:
-    data = licence_input()
+    data = license_input()
     data["lines"][0]["hsCode"] = hs_code
     error = graphql_error(await refused(api, database, data))
     assert error["extensions"]["code"] == "INVALID_SCALAR"
@@ -53,7 +53,7 @@ async def test_invalid_hs_code(api: Api, database: Database, hs_code: Any) -> No
 
 
 async def test_unknown_unit(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     data["lines"][1]["unit"] = "999"
     codes = user_error_codes(await refused(api, database, data))
     assert codes == [("UNKNOWN_UNIT", ["input", "lines", "1", "unit"])]
@@ -61,14 +61,14 @@ async def test_unknown_unit(api: Api, database: Database) -> None:
 
 @pytest.mark.parametrize("quantity", ["0", "-5", "0.000"])
 async def test_zero_or_negative_quantity(api: Api, database: Database, quantity: str) -> None:
-    data = licence_input()
+    data = license_input()
     data["lines"][0]["quantityLimit"] = quantity
     codes = user_error_codes(await refused(api, database, data))
     assert codes == [("QUANTITY_NOT_POSITIVE", ["input", "lines", "0", "quantityLimit"])]
 
 
 async def test_too_many_decimals(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     data["lines"][0]["quantityLimit"] = "1.1234567"
     data["lines"][0]["valueLimit"] = "10.001"
     codes = user_error_codes(await refused(api, database, data))
@@ -80,7 +80,7 @@ async def test_too_many_decimals(api: Api, database: Database) -> None:
 
 @pytest.mark.parametrize("number", [100, 100.5, 1e2])
 async def test_quantity_sent_as_json_number(api: Api, database: Database, number: Any) -> None:
-    data = licence_input()
+    data = license_input()
     data["lines"][0]["quantityLimit"] = number
     error = graphql_error(await refused(api, database, data))
     assert error["extensions"]["code"] == "INVALID_SCALAR"
@@ -102,27 +102,27 @@ async def test_quantity_as_literal_number_in_document(api: Api, database: Databa
 
 @pytest.mark.parametrize("text", ["1e3", "NaN", "+1", "01.5", "1.", " 1"])
 async def test_decimal_must_be_plain(api: Api, database: Database, text: str) -> None:
-    data = licence_input()
+    data = license_input()
     data["lines"][0]["quantityLimit"] = text
     error = graphql_error(await refused(api, database, data))
     assert error["extensions"]["code"] == "INVALID_SCALAR"
 
 
 async def test_validity_ending_before_it_starts(api: Api, database: Database) -> None:
-    data = licence_input(validFrom="2027-05-01", validTo="2027-04-30")
+    data = license_input(validFrom="2027-05-01", validTo="2027-04-30")
     codes = user_error_codes(await refused(api, database, data))
     assert codes == [("INVALID_VALIDITY", ["input", "validTo"])]
 
 
 async def test_invalid_inn_check_digit(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     data["holder"]["inn"] = "7707083894"
     error = graphql_error(await refused(api, database, data))
     assert "check digit" in error["message"]
 
 
 async def test_several_problems_reported_together(api: Api, database: Database) -> None:
-    data = licence_input(validFrom="2027-05-01", validTo="2027-01-01")
+    data = license_input(validFrom="2027-05-01", validTo="2027-01-01")
     data["lines"][0]["unit"] = "000"
     data["lines"][1]["lineNo"] = 1
     codes = {code for code, _ in user_error_codes(await refused(api, database, data))}
@@ -139,7 +139,7 @@ async def test_malformed_id(api: Api) -> None:
         assert body["errors"][0]["path"] == ["node"]
 
 
-async def test_unknown_licence(api: Api, database: Database) -> None:
+async def test_unknown_license(api: Api, database: Database) -> None:
     before = await snapshot(database)
     body = await api.data(
         """mutation($input: LicenseStatusMessageInput!) { suspendLicense(input: $input) {
@@ -163,7 +163,7 @@ async def test_missing_key_gets_401(api: Api, database: Database) -> None:
     for headers in ({}, {"x-api-key": "ck_nope_nope"}, {"x-api-key": "garbage"}):
         response = await api.http.post(
             "/graphql",
-            json={"query": REGISTER, "variables": {"input": licence_input()}},
+            json={"query": REGISTER, "variables": {"input": license_input()}},
             headers=headers,
         )
         assert response.status_code == 401
@@ -176,7 +176,7 @@ async def test_wrong_role_gets_forbidden_and_no_data(
     api: Api, database: Database, role: str
 ) -> None:
     before = await snapshot(database)
-    body = await api.gql(REGISTER, {"input": licence_input()}, role=role)
+    body = await api.gql(REGISTER, {"input": license_input()}, role=role)
     error = graphql_error(body)
     assert error["extensions"]["code"] == "FORBIDDEN"
     assert error["path"] == ["registerLicense"]
@@ -202,7 +202,7 @@ async def test_request_id_is_returned(api: Api) -> None:
 
 async def test_clock_header_sets_the_moment_of_a_request(api: Api) -> None:
     api.headers["x-customs-now"] = "2030-06-15T12:00:00+03:00"
-    payload = (await api.data(REGISTER, {"input": licence_input()}))["registerLicense"]
+    payload = (await api.data(REGISTER, {"input": license_input()}))["registerLicense"]
     query = "query($n: String!) { license(number: $n) { registeredAt } }"
     lic = (await api.data(query, {"n": payload["license"]["number"]}))["license"]
     assert lic["registeredAt"] == "2030-06-15T09:00:00+00:00"

@@ -18,7 +18,7 @@ import pytest
 
 from api.cli import SCHEMA_FILE, main
 from api.db import Database
-from tests.conftest import HOLDER_INN, Api
+from tests.support.api import HOLDER_INN, Api
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "api.cli"]

@@ -23,14 +23,14 @@ from pymongo import MongoClient
 
 from api.db import DatabaseUnsuitable, check_server, make_client
 from api.embedded import EmbeddedDatabaseError
-from tests.accounting_support import (
+from tests.support.accounting import (
     ApiProcess,
     Processes,
     cmdline,
     server_pids,
     wait_until_gone,
 )
-from tests.licenses_support import REGISTER, licence_input
+from tests.support.licenses import REGISTER, license_input
 
 pytestmark = pytest.mark.slow
 
@@ -154,7 +154,7 @@ def test_killed_api_leaves_no_orphan_server(reaper: Processes, tmp_path: Path) -
     assert httpx.get(f"{again.base_url}/readyz", timeout=5).json() == {"status": "ready"}
 
 
-def test_registered_licence_survives_api_restart(reaper: Processes, tmp_path: Path) -> None:
+def test_registered_license_survives_api_restart(reaper: Processes, tmp_path: Path) -> None:
     """The key is created BEFORE the server starts: the CLI opens the folder itself (its
     own embedded server, migrations, key, stop), and two processes cannot hold one
     folder.  The other way, a MONGODB_URI at a separately started embedded server, would
@@ -176,7 +176,7 @@ def test_registered_licence_survives_api_restart(reaper: Processes, tmp_path: Pa
     headers = {"x-api-key": key}
 
     api = start_api(reaper, data_dir, tmp_path / "api-1.log")
-    data = licence_input()
+    data = license_input()
     response = httpx.post(
         f"{api.base_url}/graphql",
         json={"query": REGISTER, "variables": {"input": data}},

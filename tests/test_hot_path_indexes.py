@@ -40,8 +40,8 @@ from api.db import CODEC_OPTIONS, Database, make_client
 from api.settings import Settings
 from resolvers.ledger import balance_entry
 from services.pagination import encode_cursor, paginate
-from tests.conftest import HOLDER_INN, START, Api
-from tests.declarations_support import (
+from tests.support.api import HOLDER_INN, START, Api
+from tests.support.declarations import (
     ACCOUNT,
     CONTROL,
     REFUSE,
@@ -49,7 +49,7 @@ from tests.declarations_support import (
     WITHDRAW,
     declaration_input,
     item,
-    new_licence,
+    new_license,
     op,
     register,
 )
@@ -82,7 +82,7 @@ class Traced:
     db: Any
     clock: FixedClock
     plans: Plans
-    licence: str = ""
+    license: str = ""
     numbers: dict[str, str] = field(default_factory=dict)
 
     async def ok(self, document: str, payload: Document, role: str = "OFFICER") -> Document:
@@ -92,7 +92,7 @@ class Traced:
 
     async def declaration(self, quantity: str = "1", **extra: Any) -> str:
         payload = await register(
-            self.api, declaration_input([item(self.licence, 1, quantity)], **extra)
+            self.api, declaration_input([item(self.license, 1, quantity)], **extra)
         )
         assert payload["userErrors"] == [], payload
         number: str = payload["declaration"]["number"]
@@ -121,7 +121,7 @@ async def traced(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         t = Traced(Api(http=http, keys=keys), log, db, clock, Plans(db, secantus))
-        t.licence = await new_licence(t.api)
+        t.license = await new_license(t.api)
         for index in range(9):  # three a day, three days
             await t.through(await t.declaration(), "control", "account", "release")
             if index % 3 == 2:
@@ -224,7 +224,7 @@ async def test_accounting_path_queries_use_an_index(traced: Traced) -> None:
     withdrawn = await traced.declaration("1")
     await traced.through(withdrawn, "control", "account")
     await traced.ok(WITHDRAW, {"number": withdrawn, "reason": "отзыв"})
-    mismatch = item(traced.licence, 1, "1", name="Совсем другой товар")
+    mismatch = item(traced.license, 1, "1", name="Совсем другой товар")
     refused = await register(traced.api, declaration_input([mismatch]))
     refused_number = refused["declaration"]["number"]
     await traced.through(refused_number, "control")
@@ -258,7 +258,7 @@ LEDGER = """query($n: String!, $first: Int, $after: String, $last: Int, $before:
 async def test_ledger_pages_and_balances_use_an_index(traced: Traced) -> None:
     async def read(moment: datetime, **page: Any) -> Document:
         body = await traced.api.data(
-            LEDGER, {"n": traced.licence, "m": moment.isoformat(), **page}, role="OFFICER"
+            LEDGER, {"n": traced.license, "m": moment.isoformat(), **page}, role="OFFICER"
         )
         result: Document = body["license"]
         return result
@@ -317,7 +317,7 @@ async def test_declaration_reads_use_an_index(traced: Traced) -> None:
     for role in ("OFFICER", "DECLARANT"):
         for label, filter_ in FILTERS.items():
             if filter_ is not None and "licenseNumber" in filter_:
-                filter_ = {**filter_, "licenseNumber": traced.licence}
+                filter_ = {**filter_, "licenseNumber": traced.license}
             traced.log.commands.clear()
             body = await traced.api.data(DECLARATIONS, {"f": filter_}, role=role)
             first_pages += traced.log.commands
@@ -350,15 +350,15 @@ async def test_notification_lists_use_an_index(traced: Traced) -> None:
     first_pages: list[CommandStartedEvent] = []
     next_pages: list[CommandStartedEvent] = []
     for role in ("OFFICER", "DECLARANT"):
-        for licence, number in ((None, None), (traced.licence, None), (None, declaration),
-                                (traced.licence, declaration)):  # fmt: skip
+        for license, number in ((None, None), (traced.license, None), (None, declaration),
+                                (traced.license, declaration)):  # fmt: skip
             traced.log.commands.clear()
-            variables = {"l": licence, "d": number}
+            variables = {"l": license, "d": number}
             body = await traced.api.data(NOTIFICATIONS, variables, role=role)
             first_pages += traced.log.commands
             page = body["accountingNotifications"]
             if number is not None:
-                assert page["totalCount"] == 2, (role, licence, page)  # accounted, annulled
+                assert page["totalCount"] == 2, (role, license, page)  # accounted, annulled
             if page["pageInfo"]["endCursor"] and page["totalCount"] > 2:
                 traced.log.commands.clear()
                 variables["after"] = page["pageInfo"]["endCursor"]
@@ -378,9 +378,9 @@ async def test_notification_lists_use_an_index(traced: Traced) -> None:
 async def test_ledger_range_pages_equal_the_keyset_pages(traced: Traced) -> None:
     """Every page forward and backward, of sizes 1, 3 and 100, as the API gives it
     (a seq range) equals the page of the plain keyset query on (licenseId, seq)."""
-    licence = await traced.db.licenses.find_one({"number": traced.licence})
-    assert licence is not None
-    query = {"licenseId": licence["_id"]}
+    license = await traced.db.licenses.find_one({"number": traced.license})
+    assert license is not None
+    query = {"licenseId": license["_id"]}
     moment = traced.clock.now()
     for size in (1, 3, 100):
         for direction in ("forward", "backward"):
@@ -394,7 +394,7 @@ async def test_ledger_range_pages_equal_the_keyset_pages(traced: Traced) -> None
                 )
                 body = await traced.api.data(
                     LEDGER,
-                    {"n": traced.licence, "m": moment.isoformat(), **page_args},
+                    {"n": traced.license, "m": moment.isoformat(), **page_args},
                     role="OFFICER",
                 )
                 got = body["license"]["ledger"]
@@ -424,19 +424,19 @@ async def test_balance_windows_equal_a_scan_of_the_ledger(traced: Traced) -> Non
     """balancesAt's windows find, for each line and moment, the entry a scan of the
     whole ledger finds: latest ``at`` at or before the moment, then highest seq; at the
     moments of entries themselves, between them, long after and before them all."""
-    licence = await traced.db.licenses.find_one({"number": traced.licence})
-    assert licence is not None
-    entries = await traced.db.ledger.find({"licenseId": licence["_id"]}).to_list()
+    license = await traced.db.licenses.find_one({"number": traced.license})
+    assert license is not None
+    entries = await traced.db.ledger.find({"licenseId": license["_id"]}).to_list()
     moments = {e["at"] for e in entries}
     moments |= {m + timedelta(seconds=1) for m in moments} | {m - timedelta(milliseconds=1)
                                                               for m in moments}  # fmt: skip
     first = min(moments)
     moments |= {first - timedelta(days=400), first + timedelta(days=400)}
     since = min(e["at"] for e in entries if e["seq"] == 1) - timedelta(days=1)
-    for line in licence["lines"]:
+    for line in license["lines"]:
         mine = [e for e in entries if e["lineNo"] == line["lineNo"]]
         for moment in sorted(moments):
             candidates = [e for e in mine if e["at"] <= moment]
             expected = max(candidates, key=lambda e: (e["at"], e["seq"]), default=None)
-            found = await balance_entry(traced.db, licence["_id"], line["lineNo"], moment, since)
+            found = await balance_entry(traced.db, license["_id"], line["lineNo"], moment, since)
             assert (found or {}).get("_id") == (expected or {}).get("_id"), (line, moment)

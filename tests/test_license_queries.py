@@ -24,8 +24,8 @@ from api.clock import FixedClock
 from api.db import Database
 from api.settings import Settings
 from domain.codes import inn_error
-from tests.conftest import HOLDER_INN, OTHER_INN, START, Api
-from tests.licenses_support import REGISTER, STATUS, licence_input, unique
+from tests.support.api import HOLDER_INN, OTHER_INN, START, Api
+from tests.support.licenses import REGISTER, STATUS, license_input, unique
 
 Document = dict[str, Any]
 
@@ -62,7 +62,7 @@ class Registry:
     clock: FixedClock
 
     async def register(self, number: str, inn: str, **overrides: Any) -> dict[str, Any]:
-        data = licence_input(number, holder={"inn": inn, "name": "ООО «Тест»"}, **overrides)
+        data = license_input(number, holder={"inn": inn, "name": "ООО «Тест»"}, **overrides)
         payload: dict[str, Any] = (await self.api.data(REGISTER, {"input": data}))[
             "registerLicense"
         ]
@@ -98,7 +98,7 @@ NODE = "query($id: ID!) { node(id: $id) { id ... on License { number } } }"
 NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on License { number } } }"
 
 
-async def test_a_licence_by_number_by_id_and_as_a_node(registry: Registry) -> None:
+async def test_a_license_by_number_by_id_and_as_a_node(registry: Registry) -> None:
     number = unique("RU-Q")
     registered = await registry.register(number, new_inn())
     lic_id = registered["id"]
@@ -223,7 +223,7 @@ ORDERS = [(o, d) for o in ORDER_KEYS for d in ("ASC", "DESC")]
 
 
 @pytest.mark.parametrize(("order", "direction"), ORDERS)
-async def test_first_after_walks_every_licence_once_in_order(
+async def test_first_after_walks_every_license_once_in_order(
     registry: Registry, paged: Paged, order: str, direction: str
 ) -> None:
     base = {"filter": {"holderInn": paged.inn}, "order": {"field": order, "direction": direction}}
@@ -268,7 +268,7 @@ async def test_last_before_walks_backwards(
     assert [n for p in reversed(pages) for n in p] == paged.expected(order, direction)
 
 
-async def test_pages_stay_stable_when_licences_arrive_between_them(registry: Registry) -> None:
+async def test_pages_stay_stable_when_licenses_arrive_between_them(registry: Registry) -> None:
     """A keyset cursor names a position, not an offset: a licence registered before the
     cursor's position neither shifts the next page nor appears on it."""
     inn, prefix = new_inn(), unique("ST")
@@ -498,7 +498,7 @@ async def declared(registry: Registry) -> Declared:
     ("role", "sees", "hidden"),
     [("DECLARANT", "own", "foreign"), ("OTHER_DECLARANT", "foreign", "own")],
 )
-async def test_a_declarant_reads_only_its_own_licences(
+async def test_a_declarant_reads_only_its_own_licenses(
     registry: Registry, declared: Declared, role: str, sees: str, hidden: str
 ) -> None:
     api = registry.api
@@ -524,7 +524,7 @@ async def test_a_declarant_reads_only_its_own_licences(
     ("role", "inn", "other_inn"),
     [("DECLARANT", HOLDER_INN, OTHER_INN), ("OTHER_DECLARANT", OTHER_INN, HOLDER_INN)],
 )
-async def test_a_declarant_lists_only_its_own_licences(
+async def test_a_declarant_lists_only_its_own_licenses(
     registry: Registry, declared: Declared, role: str, inn: str, other_inn: str
 ) -> None:
     api = registry.api

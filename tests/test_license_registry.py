@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from api.db import Database
-from tests.conftest import OTHER_INN, Api, LiveApi
-from tests.licenses_support import AMEND, REGISTER, STATUS, licence_input, unique
+from tests.support.api import OTHER_INN, Api, LiveApi
+from tests.support.licenses import AMEND, REGISTER, STATUS, license_input, unique
 
 
 async def snapshot(database: Database) -> dict[str, list[dict[str, Any]]]:
@@ -27,10 +27,10 @@ async def register(api: Api, data: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-async def test_p2_register_licence_from_feed(api: Api) -> None:
+async def test_p2_register_license_from_feed(api: Api) -> None:
     """Order 1907 p.2: licence data received from EAIS is stored with its lines, and each
     line's figures are exact decimal strings, all zero before any accounting."""
-    data = licence_input()
+    data = license_input()
     payload = await register(api, data)
     assert payload["userErrors"] == []
     assert payload["replayed"] is False
@@ -61,7 +61,7 @@ async def test_p2_register_licence_from_feed(api: Api) -> None:
 async def test_p3_history_keeps_every_message_with_sender_and_time(api: Api) -> None:
     """Order 1907 p.3: the information on execution of the licence is kept: every
     message, who sent it and when."""
-    data = licence_input()
+    data = license_input()
     await register(api, data)
     number = data["number"]
     for mutation in ("suspendLicense", "resumeLicense"):
@@ -86,7 +86,7 @@ async def test_p3_history_keeps_every_message_with_sender_and_time(api: Api) -> 
 async def test_p9_suspend_resume_terminate(api: Api) -> None:
     """Order 1907 p.9: suspension and termination arrive from the feed; a terminated
     licence takes no further message."""
-    data = licence_input()
+    data = license_input()
     await register(api, data)
 
     async def send(mutation: str) -> dict[str, Any]:
@@ -108,7 +108,7 @@ async def test_p9_suspend_resume_terminate(api: Api) -> None:
 async def test_p3_amend_lines_dates_holder(api: Api) -> None:
     """Order 1907 p.3: an amendment replaces a line by number (figures kept), adds new
     lines, and changes dates and holder."""
-    data = licence_input()
+    data = license_input()
     await register(api, data)
     amendment = {
         "messageId": unique("m"),
@@ -136,7 +136,7 @@ async def test_p3_amend_lines_dates_holder(api: Api) -> None:
 
 
 async def test_amendment_that_inverts_validity_is_refused(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     await register(api, data)
     before = await snapshot(database)
     amendment = {"messageId": unique("m"), "number": data["number"], "validTo": "2026-01-01"}
@@ -145,10 +145,10 @@ async def test_amendment_that_inverts_validity_is_refused(api: Api, database: Da
     assert await snapshot(database) == before
 
 
-async def test_p2_legacy_licence_is_stored_with_its_mode(api: Api) -> None:
+async def test_p2_legacy_license_is_stored_with_its_mode(api: Api) -> None:
     """Order 1907 p.2: a licence put on control before the Technology is stored as
     LEGACY (accounting refuses it later with that reason)."""
-    payload = await register(api, licence_input(controlMode="LEGACY"))
+    payload = await register(api, license_input(controlMode="LEGACY"))
     assert payload["license"]["controlMode"] == "LEGACY"
 
 
@@ -156,7 +156,7 @@ async def test_p2_legacy_licence_is_stored_with_its_mode(api: Api) -> None:
 
 
 async def test_same_message_twice_changes_nothing(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     first = await register(api, data)
     before = await snapshot(database)
     again = await register(api, data)
@@ -167,7 +167,7 @@ async def test_same_message_twice_changes_nothing(api: Api, database: Database) 
 
 
 async def test_same_message_id_with_other_content_is_refused(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     await register(api, data)
     before = await snapshot(database)
     other = copy.deepcopy(data)
@@ -185,7 +185,7 @@ async def test_same_message_id_with_other_content_is_refused(api: Api, database:
 
 
 async def test_same_status_message_twice_is_one_change(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     await register(api, data)
     message = {"messageId": unique("m"), "number": data["number"], "reason": "решение"}
     first = (await api.data(STATUS % "suspendLicense", {"input": message}))["suspendLicense"]
@@ -198,10 +198,10 @@ async def test_same_status_message_twice_is_one_change(api: Api, database: Datab
 
 
 async def test_reused_number_with_other_content_is_refused(api: Api, database: Database) -> None:
-    data = licence_input()
+    data = license_input()
     await register(api, data)
     before = await snapshot(database)
-    other = licence_input(number=data["number"], issuingAuthority="Другой орган")
+    other = license_input(number=data["number"], issuingAuthority="Другой орган")
     payload = await register(api, other)
     assert payload["license"] is None
     assert [e["code"] for e in payload["userErrors"]] == ["NUMBER_ALREADY_REGISTERED"]
@@ -209,8 +209,8 @@ async def test_reused_number_with_other_content_is_refused(api: Api, database: D
     assert await snapshot(database) == before
 
 
-async def test_same_registration_under_new_message_id_returns_the_licence(api: Api) -> None:
-    data = licence_input()
+async def test_same_registration_under_new_message_id_returns_the_license(api: Api) -> None:
+    data = license_input()
     first = await register(api, data)
     resent = await register(api, {**data, "messageId": unique("msg")})
     assert resent["userErrors"] == []
@@ -221,7 +221,7 @@ async def test_same_registration_under_new_message_id_returns_the_licence(api: A
 async def test_concurrent_resends_of_one_message_register_once(live_api: LiveApi) -> None:
     """Ten copies of one registration race from separate connections: one licence, one
     history entry, every answer the same licence."""
-    data = licence_input()
+    data = license_input()
     headers = {"x-api-key": live_api.keys["INTEGRATOR"]}
 
     async def send() -> dict[str, Any]:
@@ -242,10 +242,10 @@ async def test_concurrent_resends_of_one_message_register_once(live_api: LiveApi
     assert await db.license_history.count_documents({"licenseId": lic["_id"]}) == 1
 
 
-async def test_different_messages_racing_on_one_licence_both_apply(live_api: LiveApi) -> None:
+async def test_different_messages_racing_on_one_license_both_apply(live_api: LiveApi) -> None:
     """An amendment and a suspension sent at once from separate connections: both take
     effect, in some order, and the history has both."""
-    data = licence_input()
+    data = license_input()
     headers = {"x-api-key": live_api.keys["INTEGRATOR"]}
     async with httpx.AsyncClient(base_url=live_api.base_url, headers=headers) as http:
         await http.post("/graphql", json={"query": REGISTER, "variables": {"input": data}})

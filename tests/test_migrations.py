@@ -21,7 +21,7 @@ from api.app import migrate_when_free
 from api.db import CODEC_OPTIONS, Database, make_client
 from migrations.m0001_licences import LICENSE_SCHEMA
 from migrations.runner import APPLIED, LOCK, MigrationLocked, discover, force_unlock, migrate
-from tests.conftest import HOLDER_INN
+from tests.support.api import HOLDER_INN
 
 Document = dict[str, Any]
 DOCUMENT_VALIDATION_FAILURE = 121
@@ -41,7 +41,7 @@ def all_ids() -> list[str]:
     return [m.id for m in discover()]
 
 
-def licence_doc(number: str, quantity: Any = Decimal("10.5")) -> Document:
+def license_doc(number: str, quantity: Any = Decimal("10.5")) -> Document:
     """A licence document as the service stores it."""
     now = datetime(2027, 3, 1, tzinfo=UTC)
     return {
@@ -102,9 +102,9 @@ async def test_migrate_on_an_empty_database(fresh: AsyncDatabase[Document]) -> N
     assert licenses["options"]["validator"] == {"$jsonSchema": LICENSE_SCHEMA}
     assert licenses["options"]["validationLevel"] == "strict"
 
-    await fresh.licenses.insert_one(licence_doc("RU-1"))  # a valid document passes
+    await fresh.licenses.insert_one(license_doc("RU-1"))  # a valid document passes
     with pytest.raises(WriteError) as rejected:
-        await fresh.licenses.insert_one(licence_doc("RU-2", quantity=10.5))
+        await fresh.licenses.insert_one(license_doc("RU-2", quantity=10.5))
     assert rejected.value.code == DOCUMENT_VALIDATION_FAILURE
     assert await fresh.licenses.count_documents({"number": "RU-2"}) == 0
 
@@ -112,7 +112,7 @@ async def test_migrate_on_an_empty_database(fresh: AsyncDatabase[Document]) -> N
     assert indexes["number_unique"]["key"] == [("number", 1)]
     assert indexes["number_unique"]["unique"] is True
     with pytest.raises(DuplicateKeyError):
-        await fresh.licenses.insert_one(licence_doc("RU-1"))
+        await fresh.licenses.insert_one(license_doc("RU-1"))
 
 
 async def test_migrate_again_changes_nothing(fresh: AsyncDatabase[Document]) -> None:

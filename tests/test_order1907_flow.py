@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api
-from tests.declarations_support import (
+from tests.support.api import Api
+from tests.support.declarations import (
     ACCOUNT,
     CONTROL,
     REFUSE,
@@ -11,18 +11,18 @@ from tests.declarations_support import (
     declaration_input,
     item,
     lines,
-    new_licence,
+    new_license,
     op,
     register,
 )
-from tests.licenses_support import STATUS, unique
+from tests.support.licenses import STATUS, unique
 
 
 async def test_p6_p7_p10_p8_control_account_release(api: Api) -> None:
     """Order 1907 p.6 control, p.7 accounting before release, p.10 notification, p.8
     release within the licence's quantity."""
-    licence = await new_licence(api)
-    registered = await register(api, declaration_input([item(licence, quantity="40")]))
+    license = await new_license(api)
+    registered = await register(api, declaration_input([item(license, quantity="40")]))
     assert registered["userErrors"] == []
     number = registered["declaration"]["number"]
     assert registered["declaration"]["status"] == "REGISTERED"
@@ -38,13 +38,13 @@ async def test_p6_p7_p10_p8_control_account_release(api: Api) -> None:
     assert decl["status"] == "ACCOUNTED"
     assert decl["accountingNotification"]["kind"] == "ACCOUNTED"
     assert [e["operation"] for e in decl["ledgerEntries"]] == ["WRITE_OFF"]
-    line = (await lines(api, licence))[0]
+    line = (await lines(api, license))[0]
     assert (line["accounted"], line["released"], line["available"]) == ("40", "0", "60")
 
     released = await op(api, RELEASE, {"number": number})
     assert released["userErrors"] == [], released
     assert released["declaration"]["status"] == "RELEASED"
-    line = (await lines(api, licence))[0]
+    line = (await lines(api, license))[0]
     assert (line["accounted"], line["released"], line["available"]) == ("40", "40", "60")
 
 
@@ -52,12 +52,12 @@ async def test_p9_exhaustion_message_from_the_feed_is_a_refusal_ground(api: Api)
     """Order 1907 p.9: "поступления ... сообщения об исчерпании количества товара по
     лицензии" - the feed's exhaustion message makes the licence EXHAUSTED, control
     reports LICENCE_EXHAUSTED (not fixable), and release is refused on EXHAUSTION."""
-    licence = await new_licence(api)
-    registered = await register(api, declaration_input([item(licence, quantity="5")]))
+    license = await new_license(api)
+    registered = await register(api, declaration_input([item(license, quantity="5")]))
     number = registered["declaration"]["number"]
     body = await api.data(
         STATUS % "reportLicenseExhaustion",
-        {"input": {"messageId": unique("m"), "number": licence, "reason": "исчерпана"}},
+        {"input": {"messageId": unique("m"), "number": license, "reason": "исчерпана"}},
         role="INTEGRATOR",
     )
     assert body["reportLicenseExhaustion"]["license"]["status"] == "EXHAUSTED"

@@ -23,8 +23,8 @@ from api.app import create_app
 from api.clock import FixedClock
 from api.db import Database
 from api.settings import Settings
-from tests.conftest import HOLDER_INN, OTHER_INN, START, Api
-from tests.declarations_support import (
+from tests.support.api import HOLDER_INN, OTHER_INN, START, Api
+from tests.support.declarations import (
     ACCOUNT,
     AUTO,
     CONTROL,
@@ -38,13 +38,13 @@ from tests.declarations_support import (
     declaration_input,
     item,
     lines,
-    new_licence,
+    new_license,
     op,
     register,
 )
-from tests.licenses_support import STATUS, licence_input, unique
+from tests.support.licenses import STATUS, license_input, unique
 
-NewLicence = Callable[..., Awaitable[str]]
+NewLicense = Callable[..., Awaitable[str]]
 
 # --- documents ----------------------------------------------------------------------------
 
@@ -125,8 +125,8 @@ def found(declaration: dict[str, Any]) -> list[str]:
     return [d["code"] for d in declaration["discrepancies"]]
 
 
-async def figures(api: Api, licence: str, line_no: int = 1) -> tuple[str, str, str]:
-    line = next(x for x in await lines(api, licence) if x["lineNo"] == line_no)
+async def figures(api: Api, license: str, line_no: int = 1) -> tuple[str, str, str]:
+    line = next(x for x in await lines(api, license) if x["lineNo"] == line_no)
     return line["accounted"], line["released"], line["available"]
 
 
@@ -137,9 +137,9 @@ async def get(api: Api, number: str, role: str = "OFFICER") -> dict[str, Any] | 
 
 
 async def notifications(
-    api: Api, *, licence: str | None = None, declaration: str | None = None
+    api: Api, *, license: str | None = None, declaration: str | None = None
 ) -> list[dict[str, Any]]:
-    body = await api.data(NOTIFICATIONS, {"l": licence, "d": declaration}, role="OFFICER")
+    body = await api.data(NOTIFICATIONS, {"l": license, "d": declaration}, role="OFFICER")
     return [e["node"] for e in body["accountingNotifications"]["edges"]]
 
 
@@ -173,8 +173,8 @@ async def released(api: Api, declaration: dict[str, Any], role: str = "DECLARANT
     return number
 
 
-async def feed_status(api: Api, mutation: str, licence: str) -> None:
-    message = {"messageId": unique("m"), "number": licence, "reason": "решение Минпромторга"}
+async def feed_status(api: Api, mutation: str, license: str) -> None:
+    message = {"messageId": unique("m"), "number": license, "reason": "решение Минпромторга"}
     body = await api.data(STATUS % mutation, {"input": message}, role="INTEGRATOR")
     assert body[mutation]["userErrors"] == [], body
 
@@ -184,7 +184,7 @@ def decl(items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return declaration_input([{**it, "itemNo": n} for n, it in enumerate(items, 1)], **extra)
 
 
-def wire_line2(licence: str, quantity: str, **extra: Any) -> dict[str, Any]:
+def wire_line2(license: str, quantity: str, **extra: Any) -> dict[str, Any]:
     """An item on line 2 of ``licence_input()``: copper wire, HS 7408, kg, no value limit."""
     data = {
         "name": "Проволока: «Медная проволока», в бухтах",
@@ -192,33 +192,33 @@ def wire_line2(licence: str, quantity: str, **extra: Any) -> dict[str, Any]:
         "unit": "166",
         **extra,
     }
-    return item(licence, 2, quantity, **data)
+    return item(license, 2, quantity, **data)
 
 
-async def assert_invariant(api: Api, licence: str) -> None:
+async def assert_invariant(api: Api, license: str) -> None:
     """DESIGN "The invariant": 0 <= released <= accounted <= limit per line (value too),
     available = limit - accounted, never negative; the ledger verifies."""
-    body = await api.data(INVARIANT, {"n": licence}, role="OFFICER")
+    body = await api.data(INVARIANT, {"n": license}, role="OFFICER")
     for line in body["license"]["lines"]:
         limit, acc, rel = (Decimal(line[k]) for k in ("quantityLimit", "accounted", "released"))
-        assert Decimal(0) <= rel <= acc <= limit, (licence, line)
-        assert Decimal(line["available"]) == limit - acc >= 0, (licence, line)
+        assert Decimal(0) <= rel <= acc <= limit, (license, line)
+        assert Decimal(line["available"]) == limit - acc >= 0, (license, line)
         if line["valueLimit"] is not None:
             v_limit, v_acc, v_rel = (
                 Decimal(line[k]) for k in ("valueLimit", "valueAccounted", "valueReleased")
             )
-            assert Decimal(0) <= v_rel <= v_acc <= v_limit, (licence, line)
-    assert body["verifyLedger"]["ok"] is True, (licence, body["verifyLedger"])
+            assert Decimal(0) <= v_rel <= v_acc <= v_limit, (license, line)
+    assert body["verifyLedger"]["ok"] is True, (license, body["verifyLedger"])
 
 
 @pytest.fixture
-async def licence(api: Api) -> AsyncIterator[NewLicence]:
+async def license(api: Api) -> AsyncIterator[NewLicense]:
     """Registers licences from the feed and, after the test, checks the invariant and
     the ledger of every one it registered."""
     touched: list[str] = []
 
     async def make(**overrides: Any) -> str:
-        number = await new_licence(api, **overrides)
+        number = await new_license(api, **overrides)
         touched.append(number)
         return number
 
@@ -230,13 +230,13 @@ async def licence(api: Api) -> AsyncIterator[NewLicence]:
 # --- p.2 ----------------------------------------------------------------------------------
 
 
-async def test_p2_legacy_licence_refused_for_accounting_with_its_reason(
-    api: Api, licence: NewLicence
+async def test_p2_legacy_license_refused_for_accounting_with_its_reason(
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.2: licences put on control before the Technology are outside it:
     control names LICENCE_LEGACY (not fixable by the declarant) and accounting is refused
     with that reason; nothing is written off."""
-    legacy = await licence(controlMode="LEGACY")
+    legacy = await license(controlMode="LEGACY")
     number = await registered(api, decl([item(legacy, quantity="5")]))
     payload = await op(api, CONTROL, {"number": number})
     [discrepancy] = payload["declaration"]["discrepancies"]
@@ -251,10 +251,10 @@ async def test_p2_legacy_licence_refused_for_accounting_with_its_reason(
     assert (await get(api, number))["status"] == "CONTROLLED"  # type: ignore[index]
 
 
-async def test_p2_unknown_licence_number_is_licence_unknown(api: Api, licence: NewLicence) -> None:
+async def test_p2_unknown_license_number_is_license_unknown(api: Api, license: NewLicense) -> None:
     """Order 1907 p.2-3: only licences whose data was received can be controlled; an
     unknown number is LICENCE_UNKNOWN at control and refuses accounting."""
-    known = await licence()
+    known = await license()
     missing = unique("RU-NONE")
     number = await registered(api, decl([item(known, quantity="5"), item(missing, quantity="5")]))
     payload = await op(api, CONTROL, {"number": number})
@@ -271,12 +271,12 @@ async def test_p2_unknown_licence_number_is_licence_unknown(api: Api, licence: N
 
 
 async def test_p3_ledger_and_balances_show_the_history_of_figures(
-    api: Api, clock: FixedClock, licence: NewLicence
+    api: Api, clock: FixedClock, license: NewLicense
 ) -> None:
     """Order 1907 p.3 ("information on execution of the licence"), DESIGN "The invariant":
     every change of figures is a hash-chained ledger entry; balancesAt gives the figures
     as of a past moment; verifyLedger recomputes the chain after a mixed scenario."""
-    number = await licence()
+    number = await license()
     t0 = clock.now()
     clock.advance(timedelta(minutes=10))
     first = await accounted(api, decl([item(number, quantity="40")]))
@@ -343,12 +343,12 @@ async def test_p3_ledger_and_balances_show_the_history_of_figures(
 
 
 async def test_p4_withdrawal_annuls_exactly_what_was_written_off(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.4: withdrawal of the declaration annuls the accounted quantity
     automatically: ANNULMENT entries linked to the declaration return exactly each
     write-off (quantity and value), with an ANNULLED notification."""
-    number = await licence()
+    number = await license()
     other = await accounted(api, decl([item(number, quantity="7")]))
     mine = await accounted(api, decl([item(number, quantity="30"), wire_line2(number, "500.5")]))
     assert await figures(api, number) == ("37", "0", "63")
@@ -387,11 +387,11 @@ async def test_p4_withdrawal_annuls_exactly_what_was_written_off(
 
 
 async def test_p4_refusal_annuls_exactly_what_was_written_off(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.4, p.9: an officer's refusal of release annuls the accounted quantity
     automatically, even on a licence suspended meanwhile."""
-    number = await licence()
+    number = await license()
     declaration = await accounted(api, decl([item(number, quantity="25")]))
     await feed_status(api, "suspendLicense", number)
     payload = await op(
@@ -412,11 +412,11 @@ async def test_p4_refusal_annuls_exactly_what_was_written_off(
 
 
 async def test_p4_withdrawal_after_release_refused(
-    api: Api, database: Database, licence: NewLicence
+    api: Api, database: Database, license: NewLicense
 ) -> None:
     """DESIGN "Withdrawal": only before release; after release it is refused and the
     released accounting stays."""
-    number = await licence()
+    number = await license()
     declaration = await released(api, decl([item(number, quantity="12")]))
     before = await snapshot(database)
     payload = await op(api, WITHDRAW, {"number": declaration}, role="DECLARANT")
@@ -429,9 +429,9 @@ async def test_p4_withdrawal_after_release_refused(
 # --- p.5, p.6 -----------------------------------------------------------------------------
 
 
-async def test_p6_direction_mismatch(api: Api, licence: NewLicence) -> None:
+async def test_p6_direction_mismatch(api: Api, license: NewLicense) -> None:
     """Order 1907 p.6: the licence covers the declaration's direction."""
-    imports = await licence(direction="IMPORT")
+    imports = await license(direction="IMPORT")
     number = await controlled(api, decl([item(imports, quantity="1")]))
     declaration = await get(api, number)
     assert declaration is not None
@@ -446,10 +446,10 @@ async def test_p6_direction_mismatch(api: Api, licence: NewLicence) -> None:
     assert codes(await op(api, ACCOUNT, {"number": number})) == ["DIRECTION_MISMATCH"]
 
 
-async def test_p6_declaration_date_outside_validity(api: Api, licence: NewLicence) -> None:
+async def test_p6_declaration_date_outside_validity(api: Api, license: NewLicense) -> None:
     """Order 1907 p.6: the declaration date (registration, Moscow time) is within the
     licence's validity; a day before validFrom is OUTSIDE_VALIDITY."""
-    later = await licence(validFrom="2027-03-02", validTo="2027-12-31")
+    later = await license(validFrom="2027-03-02", validTo="2027-12-31")
     number = await controlled(api, decl([item(later, quantity="1")]))
     declaration = await get(api, number)
     assert declaration is not None
@@ -459,11 +459,11 @@ async def test_p6_declaration_date_outside_validity(api: Api, licence: NewLicenc
 
 
 async def test_p6_holder_mismatch_unless_representative_acts_for_holder(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.6; DESIGN "Holder": the holder's INN is the declarant's, or that of
     the person a customs representative acts for (representedInn)."""
-    number = await licence()
+    number = await license()
     stranger = decl([item(number, quantity="1")], declarantInn=OTHER_INN)
     mismatch = await controlled(api, stranger, role="OTHER_DECLARANT")
     declaration = await get(api, mismatch)
@@ -483,9 +483,9 @@ async def test_p6_holder_mismatch_unless_representative_acts_for_holder(
     assert await figures(api, number) == ("1", "0", "99")
 
 
-async def test_p6_hs_code_is_matched_as_a_prefix(api: Api, licence: NewLicence) -> None:
+async def test_p6_hs_code_is_matched_as_a_prefix(api: Api, license: NewLicense) -> None:
     """Order 1907 p.6: the item's HS code starts with the line's (line 2 names 7408)."""
-    number = await licence()
+    number = await license()
     ok = await controlled(api, decl([wire_line2(number, "1")]))
     assert found(await get(api, ok) or {}) == []
     bad = await controlled(api, decl([wire_line2(number, "1", hsCode="7409110000")]))
@@ -498,11 +498,11 @@ async def test_p6_hs_code_is_matched_as_a_prefix(api: Api, licence: NewLicence) 
     ) == (True, True)
 
 
-async def test_p6_p8_value_counted_in_the_line_currency(api: Api, licence: NewLicence) -> None:
+async def test_p6_p8_value_counted_in_the_line_currency(api: Api, license: NewLicense) -> None:
     """Order 1907 p.8; DESIGN "The invariant" (value too): a line with a value limit
     needs the item's value in its currency (VALUE_NOT_COMPARABLE, fixable), and the
     value must fit (VALUE_EXCEEDS_AVAILABLE, exhaustion)."""
-    number = await licence()
+    number = await license()
     euros = await controlled(api, decl([item(number, quantity="1", currency="EUR")]))
     none = await controlled(api, decl([item(number, quantity="1", value=None, currency=None)]))
     dear = await controlled(api, decl([item(number, quantity="2", value="250000.01")]))
@@ -520,11 +520,11 @@ async def test_p6_p8_value_counted_in_the_line_currency(api: Api, licence: NewLi
     assert (await lines(api, number))[0]["valueAccounted"] == "0"
 
 
-async def test_p6_name_compared_after_normalisation(api: Api, licence: NewLicence) -> None:
+async def test_p6_name_compared_after_normalisation(api: Api, license: NewLicense) -> None:
     """Order 1907 p.6, p.8; DESIGN "Name and unit": names are compared after
     normalisation (case, ё/е, quotes, punctuation, spaces) and the description must
     contain the line's name."""
-    lines_ = licence_input()["lines"] + [
+    lines_ = license_input()["lines"] + [
         {
             "lineNo": 3,
             "name": "Приёмники «Ёлка-2»",
@@ -533,7 +533,7 @@ async def test_p6_name_compared_after_normalisation(api: Api, licence: NewLicenc
             "quantityLimit": "10",
         }
     ]
-    number = await licence(lines=lines_)
+    number = await license(lines=lines_)
 
     def receiver(name: str) -> dict[str, Any]:
         return item(number, 3, "2", name=name, hsCode="8527130000")
@@ -550,10 +550,10 @@ async def test_p6_name_compared_after_normalisation(api: Api, licence: NewLicenc
     assert await figures(api, number, 3) == ("2", "0", "8")
 
 
-async def test_p6_unit_mismatch_and_exact_conversion(api: Api, licence: NewLicence) -> None:
+async def test_p6_unit_mismatch_and_exact_conversion(api: Api, license: NewLicense) -> None:
     """Order 1907 p.6; DESIGN "Name and unit": a kg item on a pieces line is
     UNIT_MISMATCH; a g item on a kg line converts exactly before accounting."""
-    number = await licence()
+    number = await license()
     kilos = await controlled(api, decl([item(number, quantity="3", unit="166")]))
     declaration = await get(api, kilos)
     assert declaration is not None
@@ -569,11 +569,11 @@ async def test_p6_unit_mismatch_and_exact_conversion(api: Api, licence: NewLicen
     assert declaration["accountingNotification"]["entries"][0]["quantity"] == "2.5005"
 
 
-async def test_p6_p8_quantity_above_available(api: Api, licence: NewLicence) -> None:
+async def test_p6_p8_quantity_above_available(api: Api, license: NewLicense) -> None:
     """Order 1907 p.6, p.8: items on one line, added up in its unit, must fit what is
     available; otherwise QUANTITY_EXCEEDS_AVAILABLE (exhaustion, not fixable by the
     declarant, affects restrictions) on each item concerned."""
-    number = await licence()
+    number = await license()
     number_ = await controlled(
         api,
         decl([item(number, quantity="60"), item(number, quantity="41"), wire_line2(number, "1")]),
@@ -593,12 +593,12 @@ async def test_p6_p8_quantity_above_available(api: Api, licence: NewLicence) -> 
 
 
 async def test_p6_p7_earlier_accounting_that_does_not_check_out(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """DESIGN "Earlier accounting (p.7)": an item citing an earlier declaration is
     checked: it exists, wrote off the same line for at least this quantity, and was
     not annulled; otherwise EARLIER_ACCOUNTING_INVALID (fixable)."""
-    number = await licence()
+    number = await license()
     earlier = await accounted(api, decl([item(number, quantity="10")]))
     withdrawn = await accounted(api, decl([item(number, quantity="10")]))
     assert codes(await op(api, WITHDRAW, {"number": withdrawn}, role="DECLARANT")) == []
@@ -624,12 +624,12 @@ async def test_p6_p7_earlier_accounting_that_does_not_check_out(
 
 
 async def test_p6_correction_fixes_a_fixable_discrepancy_and_control_runs_again(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.6, p.9 (the declarant fixes discrepancies); DESIGN "Corrections": a
     correction makes a new revision and control runs again; after accounting the
     difference is written off or returned in one transaction."""
-    number = await licence()
+    number = await license()
     bad = item(number, quantity="40", hsCode="8504220000")
     declaration_no = await controlled(api, decl([bad]))
     assert found(await get(api, declaration_no) or {}) == ["HS_CODE_MISMATCH"]
@@ -670,10 +670,10 @@ async def test_p6_correction_fixes_a_fixable_discrepancy_and_control_runs_again(
 # --- p.7 ----------------------------------------------------------------------------------
 
 
-async def test_p7_accounted_only_under_the_first_procedure(api: Api, licence: NewLicence) -> None:
+async def test_p7_accounted_only_under_the_first_procedure(api: Api, license: NewLicense) -> None:
     """Order 1907 p.7: accounting is under the first declared customs procedure only; a
     later procedure is not accounted and needs no notification for release (p.10)."""
-    number = await licence()
+    number = await license()
     later = await controlled(api, decl([item(number, quantity="5")], firstProcedure=False))
     assert codes(await op(api, ACCOUNT, {"number": later})) == ["ACCOUNTING_NOT_REQUIRED"]
     payload = await op(api, RELEASE, {"number": later})
@@ -682,9 +682,9 @@ async def test_p7_accounted_only_under_the_first_procedure(api: Api, licence: Ne
     assert await figures(api, number) == ("0", "0", "100")
 
 
-async def test_p7_never_under_transit(api: Api, licence: NewLicence) -> None:
+async def test_p7_never_under_transit(api: Api, license: NewLicense) -> None:
     """Order 1907 p.7: never accounted under customs transit (procedure 80)."""
-    number = await licence()
+    number = await license()
     transit = await controlled(api, decl([item(number, quantity="5")], procedure="80"))
     payload = await op(api, ACCOUNT, {"number": transit})
     assert codes(payload) == ["ACCOUNTING_NOT_REQUIRED"]
@@ -693,12 +693,12 @@ async def test_p7_never_under_transit(api: Api, licence: NewLicence) -> None:
 
 
 async def test_p7_items_accounted_under_an_earlier_declaration_are_not_written_off_again(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.7: goods already accounted under an earlier declaration (the item
     cites it) are not accounted again; only the other items are written off, and a
     declaration whose items all cite earlier ones needs no accounting."""
-    number = await licence()
+    number = await license()
     earlier = await released(api, decl([item(number, quantity="30")]))
     mixed = await accounted(
         api,
@@ -720,17 +720,17 @@ async def test_p7_items_accounted_under_an_earlier_declaration_are_not_written_o
     assert await figures(api, number) == ("35", "30", "65")
 
 
-async def test_p7_two_licences_all_or_nothing(
-    api: Api, database: Database, licence: NewLicence
+async def test_p7_two_licenses_all_or_nothing(
+    api: Api, database: Database, license: NewLicense
 ) -> None:
     """Order 1907 p.7-8; DESIGN "The invariant": a declaration touching several licences
     is accounted all or nothing; when the second licence's line is too small nothing at
     all is written off and the database is unchanged (ledger, declarations,
     notifications, idempotency included)."""
-    big = await licence()
-    small_lines = copy.deepcopy(licence_input()["lines"])
+    big = await license()
+    small_lines = copy.deepcopy(license_input()["lines"])
     small_lines[0].update(quantityLimit="5", valueLimit="5000.00")
-    small = await licence(lines=small_lines)
+    small = await license(lines=small_lines)
     number = await controlled(api, decl([item(big, quantity="10"), item(small, quantity="6")]))
     declaration = await get(api, number)
     assert declaration is not None
@@ -781,16 +781,16 @@ async def test_p7_two_licences_all_or_nothing(
     assert await figures(api, small) == ("5", "0", "0")
 
 
-async def test_p7_two_licences_all_or_nothing_under_concurrency(
-    api: Api, licence: NewLicence
+async def test_p7_two_licenses_all_or_nothing_under_concurrency(
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.7-8; DESIGN "The invariant" (any concurrency): a declaration on two
     licences races another for the second licence's line; whichever loses writes off
     nothing on either licence."""
-    big = await licence()
-    small_lines = copy.deepcopy(licence_input()["lines"])
+    big = await license()
+    small_lines = copy.deepcopy(license_input()["lines"])
     small_lines[0].update(quantityLimit="5", valueLimit="5000.00")
-    small = await licence(lines=small_lines)
+    small = await license(lines=small_lines)
     both = await controlled(api, decl([item(big, quantity="10"), item(small, quantity="4")]))
     rival = await controlled(api, decl([item(small, quantity="3")]))
     results = await asyncio.gather(
@@ -812,12 +812,12 @@ async def test_p7_two_licences_all_or_nothing_under_concurrency(
 
 
 async def test_p8_release_within_the_quantity_counting_earlier_ones(
-    api: Api, database: Database, licence: NewLicence
+    api: Api, database: Database, license: NewLicense
 ) -> None:
     """Order 1907 p.8: release within the licence's quantity, counting what was already
     accounted or released; two declarations that together exceed the line: the second
     is refused with QUANTITY_EXCEEDS_AVAILABLE and available never goes negative."""
-    number = await licence()
+    number = await license()
     first = await released(api, decl([item(number, quantity="60")]))
     assert await figures(api, number) == ("60", "60", "40")
 
@@ -846,10 +846,10 @@ async def test_p8_release_within_the_quantity_counting_earlier_ones(
     assert first != rest
 
 
-async def test_p8_concurrent_accounting_never_overdraws(api: Api, licence: NewLicence) -> None:
+async def test_p8_concurrent_accounting_never_overdraws(api: Api, license: NewLicense) -> None:
     """Order 1907 p.8; DESIGN "The invariant" under concurrency: two declarations that
     together exceed the line, accounted at the same time: exactly one is written off."""
-    number = await licence()
+    number = await license()
     numbers = [await controlled(api, decl([item(number, quantity="60")])) for _ in range(2)]
     results = await asyncio.gather(*(op(api, ACCOUNT, {"number": n}) for n in numbers))
     outcomes = sorted(tuple(codes(r)) for r in results)
@@ -861,12 +861,12 @@ async def test_p8_concurrent_accounting_never_overdraws(api: Api, licence: NewLi
 
 
 async def test_p9_suspension_and_termination_are_grounds_at_once(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.9: suspension or termination received from the feed is a refusal
     ground at once (before the deadline, not fixable); a ground named that does not
     hold is GROUND_NOT_ESTABLISHED; release is blocked meanwhile."""
-    number = await licence()
+    number = await license()
     declaration = await accounted(api, decl([item(number, quantity="20")]))
     not_yet = await op(
         api, REFUSE, {"number": declaration, "grounds": ["SUSPENSION"], "reason": "p.9"}
@@ -889,7 +889,7 @@ async def test_p9_suspension_and_termination_are_grounds_at_once(
     assert refusal["reason"] == "приостановлена"
     assert await figures(api, number) == ("0", "0", "100")
 
-    ended = await licence()
+    ended = await license()
     other = await controlled(api, decl([item(ended, quantity="1")]))
     await feed_status(api, "terminateLicense", ended)
     control = await op(api, CONTROL, {"number": other})
@@ -900,11 +900,11 @@ async def test_p9_suspension_and_termination_are_grounds_at_once(
 
 
 async def test_p9_unfixed_discrepancies_become_a_ground_only_after_the_deadline(
-    api: Api, clock: FixedClock, licence: NewLicence
+    api: Api, clock: FixedClock, license: NewLicense
 ) -> None:
     """Order 1907 p.9; DESIGN "Release deadline" (registration + 4 hours): discrepancies
     affecting restrictions are a refusal ground only when not fixed by the deadline."""
-    number = await licence()
+    number = await license()
     declaration = await controlled(
         api, decl([item(number, quantity="5"), item(number, quantity="1", hsCode="8504220000")])
     )
@@ -922,11 +922,11 @@ async def test_p9_unfixed_discrepancies_become_a_ground_only_after_the_deadline(
 
 
 async def test_p9_extend_release_deadline_moves_it(
-    api: Api, clock: FixedClock, licence: NewLicence
+    api: Api, clock: FixedClock, license: NewLicense
 ) -> None:
     """DESIGN "Release deadline": an officer extends it by whole hours with a reason;
     the ground UNFIXED_DISCREPANCIES then waits for the new deadline."""
-    number = await licence()
+    number = await license()
     declaration = await controlled(api, decl([item(number, quantity="5", hsCode="8504220000")]))
     deadline = datetime.fromisoformat((await get(api, declaration))["releaseDeadline"])  # type: ignore[index]
     assert deadline == START + timedelta(hours=4)
@@ -949,10 +949,10 @@ async def test_p9_extend_release_deadline_moves_it(
     assert codes(await op(api, REFUSE, refuse)) == []
 
 
-async def test_p9_exhaustion_is_a_ground_at_once(api: Api, licence: NewLicence) -> None:
+async def test_p9_exhaustion_is_a_ground_at_once(api: Api, license: NewLicense) -> None:
     """Order 1907 p.9: the line's quantity not being enough is exhaustion, a ground at
     once; the other declaration's accounting is untouched."""
-    number = await licence()
+    number = await license()
     first = await accounted(api, decl([item(number, quantity="90")]))
     second = await controlled(api, decl([item(number, quantity="20")]))
     payload = await op(api, REFUSE, {"number": second, "grounds": ["EXHAUSTION"], "reason": "p.9"})
@@ -967,11 +967,11 @@ async def test_p9_exhaustion_is_a_ground_at_once(api: Api, licence: NewLicence) 
 
 
 async def test_p10_release_only_after_the_accounting_notification(
-    api: Api, database: Database, licence: NewLicence
+    api: Api, database: Database, license: NewLicense
 ) -> None:
     """Order 1907 p.10: release of goods that need accounting only after the electronic
     notification of their accounting; the notifications are listed per licence."""
-    number = await licence()
+    number = await license()
     declaration = await controlled(api, decl([item(number, quantity="15")]))
     before = await snapshot(database)
     refused = await op(api, RELEASE, {"number": declaration})
@@ -992,7 +992,7 @@ async def test_p10_release_only_after_the_accounting_notification(
         }
     ]
     assert codes(await op(api, RELEASE, {"number": declaration})) == []
-    listed = await notifications(api, licence=number)
+    listed = await notifications(api, license=number)
     assert [(n["kind"], n["declarationNumber"]) for n in listed] == [
         ("RELEASED", declaration),
         ("ACCOUNTED", declaration),
@@ -1003,29 +1003,29 @@ async def test_p10_release_only_after_the_accounting_notification(
 # --- p.11, p.12 ---------------------------------------------------------------------------
 
 
-async def _temporaries(api: Api, licence: str, *quantities: str, release: bool = True) -> list[str]:
+async def _temporaries(api: Api, license: str, *quantities: str, release: bool = True) -> list[str]:
     """Temporary declarations of periodic export declaring, accounted like others
     (Order 1907 p.11) and, by default, released."""
     make = released if release else accounted
     return [
-        await make(api, decl([item(licence, quantity=q)], kind="TEMPORARY")) for q in quantities
+        await make(api, decl([item(license, quantity=q)], kind="TEMPORARY")) for q in quantities
     ]
 
 
-async def _full(api: Api, licence: str, quantity: str, temporaries: list[str]) -> str:
+async def _full(api: Api, license: str, quantity: str, temporaries: list[str]) -> str:
     return await controlled(
         api,
-        decl([item(licence, quantity=quantity)], kind="FULL", temporaryDeclarations=temporaries),
+        decl([item(license, quantity=quantity)], kind="FULL", temporaryDeclarations=temporaries),
     )
 
 
 async def test_p11_p12_smaller_full_declaration_returns_the_difference(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.11-12; DESIGN "Temporary declarations": temporary declarations are
     accounted like others; the full declaration actualises them on accounting: a
     smaller full one returns the difference, as ACTUALISATION entries linked to it."""
-    number = await licence()
+    number = await license()
     temporaries = await _temporaries(api, number, "30", "20")
     assert await figures(api, number) == ("50", "50", "50")
     full = await _full(api, number, "40", temporaries)
@@ -1058,12 +1058,12 @@ async def test_p11_p12_smaller_full_declaration_returns_the_difference(
 
 
 async def test_p12_larger_full_declaration_takes_the_difference_and_refusal_annuls_only_it(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.12, p.4; DESIGN "Temporary declarations": a larger full declaration
     takes the difference from the licence; refusing it annuls only what it added, and
     the temporary declarations keep their accounting."""
-    number = await licence()
+    number = await license()
     temporaries = await _temporaries(api, number, "30", "20")
     full = await _full(api, number, "65", temporaries)
     payload = await op(api, ACCOUNT, {"number": full})
@@ -1088,10 +1088,10 @@ async def test_p12_larger_full_declaration_takes_the_difference_and_refusal_annu
 
 
 async def test_p12_full_declaration_larger_than_available_is_refused(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.8, p.12: what the full declaration takes must fit the line."""
-    number = await licence()
+    number = await license()
     temporaries = await _temporaries(api, number, "50")
     await released(api, decl([item(number, quantity="45")]))
     full = await _full(api, number, "56", temporaries)
@@ -1105,11 +1105,11 @@ async def test_p12_full_declaration_larger_than_available_is_refused(
 
 
 async def test_p12_full_declaration_equal_to_its_temporaries_is_actualised_and_released(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.10, p.12: a full declaration with the same figures as its temporary
     ones moves nothing, but the actualisation is still notified, so it can be released."""
-    number = await licence()
+    number = await license()
     temporaries = await _temporaries(api, number, "30", "20")
     full = await _full(api, number, "50", temporaries)
     payload = await op(api, ACCOUNT, {"number": full})
@@ -1124,12 +1124,12 @@ async def test_p12_full_declaration_equal_to_its_temporaries_is_actualised_and_r
 
 
 async def test_p12_temporary_covered_by_a_full_declaration_cannot_be_withdrawn_alone(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """DESIGN "Temporary declarations" (Order 1907 p.4, p.12): a temporary declaration
     already covered by a full one cannot be withdrawn alone; once the full one is
     withdrawn, it can."""
-    number = await licence()
+    number = await license()
     [temporary] = await _temporaries(api, number, "10", release=False)
     full = await _full(api, number, "10", [temporary])
     payload = await op(api, WITHDRAW, {"number": temporary}, role="DECLARANT")
@@ -1142,12 +1142,12 @@ async def test_p12_temporary_covered_by_a_full_declaration_cannot_be_withdrawn_a
 
 
 async def test_p12_covered_temporary_cannot_be_corrected_or_refused_alone(
-    api: Api, database: Database, licence: NewLicence
+    api: Api, database: Database, license: NewLicense
 ) -> None:
     """Order 1907 p.4, p.12; DESIGN "Temporary declarations": once a full declaration
     has actualised a temporary one, correcting or refusing the temporary alone would
     change figures the full one settled; both are refused like a withdrawal."""
-    number = await licence()
+    number = await license()
     temporaries = await _temporaries(api, number, "30", "20", release=False)
     full = await _full(api, number, "60", temporaries)
     assert codes(await op(api, ACCOUNT, {"number": full})) == []
@@ -1182,11 +1182,11 @@ async def test_p12_covered_temporary_cannot_be_corrected_or_refused_alone(
 
 
 async def test_p13_automatic_mode_releases_a_clean_declaration_with_a_trace(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.13: control, accounting and the release decision with no officer,
     each step traced; the accounting notification precedes release (p.10)."""
-    number = await licence()
+    number = await license()
     declaration = await registered(api, decl([item(number, quantity="8")]))
     payload = await op(api, AUTO, {"number": declaration})
     assert codes(payload) == []
@@ -1207,12 +1207,12 @@ async def test_p13_automatic_mode_releases_a_clean_declaration_with_a_trace(
 
 
 async def test_p13_automatic_mode_hands_a_bad_declaration_to_an_officer(
-    api: Api, clock: FixedClock, licence: NewLicence
+    api: Api, clock: FixedClock, license: NewLicense
 ) -> None:
     """Order 1907 p.13; DESIGN "Automatic mode": with a discrepancy, or past the
     deadline, it hands the declaration to an officer (CONTROLLED) with its trace and
     never refuses; nothing is written off."""
-    number = await licence()
+    number = await license()
     bad = await registered(api, decl([item(number, quantity="8", name="Генераторы")]))
     payload = await op(api, AUTO, {"number": bad})
     assert codes(payload) == []
@@ -1243,7 +1243,7 @@ async def test_p13_automatic_mode_hands_a_bad_declaration_to_an_officer(
 
 
 async def test_p13_automatic_mode_on_registration_setting(
-    settings: Settings, database: Database, keys: dict[str, str], licence: NewLicence
+    settings: Settings, database: Database, keys: dict[str, str], license: NewLicense
 ) -> None:
     """Order 1907 p.13 ("when technically possible ... automatically"): with the
     setting auto_mode_on_registration the automatic mode runs on registration."""
@@ -1253,7 +1253,7 @@ async def test_p13_automatic_mode_on_registration_setting(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as http:
         auto_api = Api(http=http, keys=keys)
-        number = await licence()
+        number = await license()
         clean = await register(auto_api, decl([item(number, quantity="3")]))
         assert codes(clean) == []
         assert clean["declaration"]["status"] == "RELEASED"
@@ -1274,12 +1274,12 @@ async def test_p13_automatic_mode_on_registration_setting(
 
 
 async def test_idempotency_same_key_twice_is_replayed_and_changes_nothing(
-    api: Api, database: Database, licence: NewLicence
+    api: Api, database: Database, license: NewLicense
 ) -> None:
     """DESIGN "The invariant": every operation carries an idempotency key; a resend
     returns the first result and writes nothing; the same key with other content is
     refused with IDEMPOTENCY_KEY_REUSED."""
-    number = await licence()
+    number = await license()
     declaration = await controlled(api, decl([item(number, quantity="9")]))
     key = unique("k")
     first = await op(api, ACCOUNT, {"idempotencyKey": key, "number": declaration})
@@ -1330,11 +1330,11 @@ async def test_idempotency_same_key_twice_is_replayed_and_changes_nothing(
 
 
 async def test_declarant_sees_and_touches_only_its_own_declarations(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """DESIGN "Who uses it", "Idempotency keys": DECLARANT keys see only their own
     declarations; another's is null and operations on it are DECLARATION_NOT_FOUND."""
-    number = await licence()
+    number = await license()
     theirs = await registered(
         api,
         decl([item(number, quantity="1")], declarantInn=OTHER_INN),
@@ -1359,12 +1359,12 @@ async def test_declarant_sees_and_touches_only_its_own_declarations(
 
 
 async def test_p5_control_and_accounting_are_officer_operations(
-    api: Api, licence: NewLicence
+    api: Api, license: NewLicense
 ) -> None:
     """Order 1907 p.5: the customs officer performs control and accounting with the
     software; a DECLARANT key gets FORBIDDEN for control, accounting, release, refusal,
     deadline extensions and the automatic mode, and nothing changes."""
-    number = await licence()
+    number = await license()
     declaration = await registered(api, decl([item(number, quantity="1")]))
     for document, extra in (
         (CONTROL, {}),
@@ -1384,10 +1384,10 @@ async def test_p5_control_and_accounting_are_officer_operations(
 # --- queries ------------------------------------------------------------------------------
 
 
-async def test_declarations_filters(api: Api, clock: FixedClock, licence: NewLicence) -> None:
+async def test_declarations_filters(api: Api, clock: FixedClock, license: NewLicense) -> None:
     """The declarations list (DESIGN "Who uses it": filters for officers and analysts):
     status, licenseNumber, declarantInn, registeredFrom/To, procedure, kind."""
-    number = await licence()
+    number = await license()
     first = await released(api, decl([item(number, quantity="1")]))
     clock.advance(timedelta(hours=1))
     middle_from = clock.now()
@@ -1422,19 +1422,19 @@ async def test_declarations_filters(api: Api, clock: FixedClock, licence: NewLic
     assert body["declarations"]["totalCount"] == 0
 
 
-async def test_accounting_notifications_by_licence(api: Api, licence: NewLicence) -> None:
+async def test_accounting_notifications_by_license(api: Api, license: NewLicense) -> None:
     """Order 1907 p.10: accounting notifications, newest first, filtered by licence
     (a declaration touching two licences is listed under both)."""
-    one, two = await licence(), await licence()
+    one, two = await license(), await license()
     both = await accounted(api, decl([item(one, quantity="2"), item(two, quantity="3")]))
     only_one = await released(api, decl([item(one, quantity="4")]))
-    listed_one = await notifications(api, licence=one)
+    listed_one = await notifications(api, license=one)
     assert [(n["kind"], n["declarationNumber"]) for n in listed_one] == [
         ("RELEASED", only_one),
         ("ACCOUNTED", only_one),
         ("ACCOUNTED", both),
     ]
-    listed_two = await notifications(api, licence=two)
+    listed_two = await notifications(api, license=two)
     assert [(n["kind"], n["declarationNumber"]) for n in listed_two] == [("ACCOUNTED", both)]
     assert listed_two[0]["licenseNumbers"] == sorted([one, two])
     body = await api.data(NOTIFICATIONS, {"l": one, "d": None}, role="OTHER_DECLARANT")
@@ -1442,12 +1442,12 @@ async def test_accounting_notifications_by_licence(api: Api, licence: NewLicence
 
 
 async def test_preview_returns_discrepancies_and_planned_entries_and_writes_nothing(
-    api: Api, database: Database, licence: NewLicence
+    api: Api, database: Database, license: NewLicense
 ) -> None:
     """Order 1907 p.6-8 as a dry run: previewDeclaration gives the discrepancies, whether
     accounting is required, the planned write-offs (converted exactly) and why
     accounting would be refused, and writes nothing."""
-    number = await licence()
+    number = await license()
     clean = decl([item(number, quantity="4"), wire_line2(number, "1500", unit="163")])
     before = await snapshot(database)
     body = await api.data(PREVIEW, {"d": clean}, role="DECLARANT")

@@ -28,8 +28,8 @@ import httpx
 import pytest
 
 from api.db import Database
-from tests.conftest import Api, _free_port
-from tests.permits_support import create, key, new_office, permit_input
+from tests.support.api import Api, _free_port
+from tests.support.permits import create, key, new_office, permit_input
 
 pytestmark = pytest.mark.slow
 

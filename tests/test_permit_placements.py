@@ -16,9 +16,9 @@ from typing import Any
 
 from api.clock import FixedClock
 from api.db import Database
-from services.ledger import PERMIT_TABLE3, verify_licence
-from tests.conftest import Api
-from tests.declarations_support import (
+from services.ledger import PERMIT_TABLE3, verify_license
+from tests.support.api import Api
+from tests.support.declarations import (
     ACCOUNT,
     CONTROL,
     REFUSE,
@@ -28,7 +28,7 @@ from tests.declarations_support import (
     op,
     register,
 )
-from tests.permits_support import (
+from tests.support.permits import (
     PERMIT,
     REVOKE,
     changed,
@@ -117,7 +117,7 @@ async def verified(database: Database, number: str) -> None:
     accounted, released) equal the ledger's; released <= accounted <= quantity."""
     doc = await database.db.permits.find_one({"number": number})
     assert doc is not None
-    result = await verify_licence(database.db, doc, PERMIT_TABLE3)
+    result = await verify_license(database.db, doc, PERMIT_TABLE3)
     assert result.ok, result
     for r in doc["table3"]:
         assert r["released"] <= r["accounted"] <= r["quantity"]
@@ -140,7 +140,7 @@ async def accounted(api: Api, declaration: dict[str, Any]) -> str:
     return number
 
 
-async def test_part_b_placement_accounted_against_table3_like_a_licence(
+async def test_part_b_placement_accounted_against_table3_like_a_license(
     api: Api, database: Database
 ) -> None:
     """DESIGN Part B, "A permit is also used": a procedure 51 declaration citing the

@@ -17,19 +17,19 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.auth import Principal, Role
 from api.clock import FixedClock
 from api.db import Database
 from api.settings import Settings
 from domain import numbers
+from domain.access import Principal, Role
 from domain.permits import terms, validation
 from resolvers.permits import _ORDER_FIELDS, permit_query
 from schema.permits.codes import AmendPermitErrorCode, IssuePermitErrorCode
 from schema.permits.enums import PermitOrderField, PermitStatus
 from schema.permits.inputs import PermitFilter
 from schema.scalars import CustomsOfficeCode, Inn
-from tests.conftest import HOLDER_INN, OTHER_INN, Api
-from tests.permits_support import (
+from tests.support.api import HOLDER_INN, OTHER_INN, Api
+from tests.support.permits import (
     AMEND,
     ANNUL,
     CREATE,

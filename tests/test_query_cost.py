@@ -46,10 +46,10 @@ from pymongo.monitoring import (
 )
 
 from api.app import create_app
-from api.auth import Principal, Role
 from api.clock import FixedClock
 from api.db import CODEC_OPTIONS, Database, make_client
 from api.settings import Settings
+from domain.access import Principal, Role
 from domain.codes import inn_error
 from resolvers.licenses import _ORDER_FIELDS, license_query
 from resolvers.loaders.license_by_id import LicenseByIdLoader
@@ -58,8 +58,8 @@ from resolvers.loaders.license_history import LicenseHistoryLoader
 from schema.licenses.enums import Direction, LicenseOrderField, LicenseStatus
 from schema.licenses.inputs import LicenseFilter
 from schema.scalars import Inn
-from tests.conftest import HOLDER_INN, OTHER_INN, START, Api
-from tests.licenses_support import AMEND, REGISTER, STATUS, licence_input, unique
+from tests.support.api import HOLDER_INN, OTHER_INN, START, Api
+from tests.support.licenses import AMEND, REGISTER, STATUS, license_input, unique
 
 Document = dict[str, Any]
 
@@ -123,7 +123,7 @@ LINES = [
 
 async def register_with_history(api: Api, number: str, inn: str) -> None:
     """A licence with 3 lines and 3 history entries: registered, amended, suspended."""
-    data = licence_input(number, holder={"inn": inn, "name": "ООО «Счёт»"}, lines=LINES)
+    data = license_input(number, holder={"inn": inn, "name": "ООО «Счёт»"}, lines=LINES)
     payload = (await api.data(REGISTER, {"input": data}))["registerLicense"]
     assert payload["userErrors"] == []
     amendment = {

@@ -18,18 +18,18 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from services.change_feeds import FeedFailed, Subscriber, SubscriberTooSlow, ready_subscribers
-from tests.conftest import OTHER_INN, Api, LiveApi
-from tests.declarations_support import (
+from tests.support.api import OTHER_INN, Api, LiveApi
+from tests.support.declarations import (
     ACCOUNT,
     CONTROL,
     RELEASE,
     declaration_input,
     item,
-    new_licence,
+    new_license,
     op,
     register,
 )
-from tests.licenses_support import STATUS, unique
+from tests.support.licenses import STATUS, unique
 
 TIMEOUT = 10.0
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -105,10 +105,10 @@ async def feed_has(live_api: LiveApi, collection: str, count: int) -> None:
             await asyncio.sleep(0.01)
 
 
-async def accounted(api: Api, licence: str, quantity: str, **extra: Any) -> str:
+async def accounted(api: Api, license: str, quantity: str, **extra: Any) -> str:
     """A declaration of ``quantity`` on line 1 of ``licence``, controlled and accounted by
     an officer over HTTP; its number."""
-    declaration = declaration_input([item(licence, quantity=quantity)], **extra)
+    declaration = declaration_input([item(license, quantity=quantity)], **extra)
     registered = await register(api, declaration, role="OFFICER")
     assert registered["userErrors"] == [], registered
     number: str = registered["declaration"]["number"]
@@ -121,13 +121,13 @@ async def accounted(api: Api, licence: str, quantity: str, **extra: Any) -> str:
 # --- accountingNotifications -------------------------------------------------------------
 
 
-async def test_notification_reaches_a_subscriber_of_its_licence(
+async def test_notification_reaches_a_subscriber_of_its_license(
     live_api: LiveApi, http: Api
 ) -> None:
     """Order 1907 p.10: the accounting notification is pushed to the subscriber of its
     licence, and not that of another licence."""
-    followed = await new_licence(http)
-    other = await new_licence(http)
+    followed = await new_license(http)
+    other = await new_license(http)
     await feed_has(live_api, "notifications", 0)
     async with connected(live_api, {"X-API-Key": live_api.keys["OFFICER"]}) as ws:
         op_id = await subscribe(ws, NOTIFICATIONS, {"n": followed})
@@ -178,8 +178,8 @@ async def test_notification_reaches_a_subscriber_of_its_licence(
 
 async def test_declarant_receives_only_its_own_declarations(live_api: LiveApi, http: Api) -> None:
     """A DECLARANT key follows all licences but gets only its own declarations' notices."""
-    own = await new_licence(http)
-    others = await new_licence(http, holder={"inn": OTHER_INN, "name": "АО «Лютик»"})
+    own = await new_license(http)
+    others = await new_license(http, holder={"inn": OTHER_INN, "name": "АО «Лютик»"})
     await feed_has(live_api, "notifications", 0)
     async with (
         connected(live_api, {"apiKey": live_api.keys["DECLARANT"]}) as mine,
@@ -204,17 +204,17 @@ async def test_declarant_receives_only_its_own_declarations(live_api: LiveApi, h
 async def test_license_balances_follow_the_figures(live_api: LiveApi, http: Api) -> None:
     """The licence now, then on every change of its figures (p.7 accounting, p.8 release);
     a suspension and resumption change no figure and send nothing."""
-    licence = await new_licence(http)
+    license = await new_license(http)
     async with connected(live_api, {"X-API-Key": live_api.keys["ANALYST"]}) as ws:
-        op_id = await subscribe(ws, BALANCES, {"n": licence})
+        op_id = await subscribe(ws, BALANCES, {"n": license})
         now = (await next_data(ws, op_id))["licenseBalances"]  # the stream is open now
-        assert now["number"] == licence
+        assert now["number"] == license
         assert [(li["accounted"], li["available"]) for li in now["lines"]] == [
             ("0", "100"),
             ("0", "1500.125"),
         ]
 
-        number = await accounted(http, licence, "40")
+        number = await accounted(http, license, "40")
         after = (await next_data(ws, op_id))["licenseBalances"]
         assert after["lines"][0] == {
             "lineNo": 1,
@@ -226,7 +226,7 @@ async def test_license_balances_follow_the_figures(live_api: LiveApi, http: Api)
         assert after["lines"][1]["accounted"] == "0"
 
         for mutation in ("suspendLicense", "resumeLicense"):
-            message = {"messageId": unique("msg"), "number": licence, "reason": "test"}
+            message = {"messageId": unique("msg"), "number": license, "reason": "test"}
             body = await http.data(STATUS % mutation, {"input": message}, role="INTEGRATOR")
             assert body[mutation]["userErrors"] == []
 
@@ -237,12 +237,12 @@ async def test_license_balances_follow_the_figures(live_api: LiveApi, http: Api)
         assert (after["lines"][0]["accounted"], after["lines"][0]["released"]) == ("40", "40")
 
 
-async def test_declarant_cannot_follow_another_holders_licence(
+async def test_declarant_cannot_follow_another_holders_license(
     live_api: LiveApi, http: Api
 ) -> None:
-    licence = await new_licence(http)  # issued to HOLDER_INN
+    license = await new_license(http)  # issued to HOLDER_INN
     async with connected(live_api, {"apiKey": live_api.keys["OTHER_DECLARANT"]}) as ws:
-        op_id = await subscribe(ws, BALANCES, {"n": licence})
+        op_id = await subscribe(ws, BALANCES, {"n": license})
         message = await receive(ws)
         assert message["type"] == "next", message
         assert message["payload"]["data"] is None
@@ -270,8 +270,9 @@ async def test_connection_without_a_valid_key_is_rejected(
 
 
 async def test_revoked_key_is_rejected(live_api: LiveApi) -> None:
-    from api.auth import Role, create_api_key
-    from tests.conftest import START
+    from api.auth import create_api_key
+    from domain.access import Role
+    from tests.support.api import START
 
     db = live_api.database.db
     key = await create_api_key(db, name="revoked", role=Role.OFFICER, inn=None, now=START)
@@ -311,7 +312,7 @@ async def test_queries_and_mutations_go_over_http(live_api: LiveApi) -> None:
         assert "over HTTP POST /graphql" in message["payload"][0]["message"]
 
 
-async def test_unknown_licence_is_reported(live_api: LiveApi) -> None:
+async def test_unknown_license_is_reported(live_api: LiveApi) -> None:
     async with connected(live_api, {"apiKey": live_api.keys["INTEGRATOR"]}) as ws:
         op_id = await subscribe(ws, BALANCES, {"n": "no-such-licence"})
         message = await receive(ws)

@@ -7,13 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from api.db import Database
-from tests.conftest import Api
-from tests.declarations_support import (
+from tests.support.api import Api
+from tests.support.declarations import (
     ACCOUNT,
     CONTROL,
     declaration_input,
     item,
-    new_licence,
+    new_license,
     op,
     register,
 )
@@ -24,21 +24,21 @@ VERIFY = """query($n: String!) {
 }"""
 
 
-async def accounted_licence(api: Api) -> str:
+async def accounted_license(api: Api) -> str:
     """A licence (2 lines: entries 1-2 set the limits) with 40 written off (entry 3)."""
-    licence = await new_licence(api)
-    registered = await register(api, declaration_input([item(licence, quantity="40")]))
+    license = await new_license(api)
+    registered = await register(api, declaration_input([item(license, quantity="40")]))
     number = registered["declaration"]["number"]
     assert (await op(api, CONTROL, {"number": number}))["userErrors"] == []
     assert (await op(api, ACCOUNT, {"number": number}))["userErrors"] == []
-    return licence
+    return license
 
 
 async def test_verify_ledger_passes_then_catches_a_tampered_entry(
     database: Database, api: Api
 ) -> None:
-    licence = await accounted_licence(api)
-    licences = await database.db.licenses.count_documents({})
+    license = await accounted_license(api)
+    licenses = await database.db.licenses.count_documents({})
     # permits with placements have their table 3 ledgers (DESIGN Part B)
     permits = await database.db.permits.count_documents({"ledgerSeq": {"$gt": 0}})
     entries = await database.db.ledger.count_documents({})
@@ -46,12 +46,12 @@ async def test_verify_ledger_passes_then_catches_a_tampered_entry(
     clean = await run_cli(database, "verify-ledger")
     assert clean.code == 0, clean.out + clean.err
     with_permits = f"{permits} permits, " if permits else ""
-    assert clean.out == f"{licences} licences, {with_permits}{entries} entries verified; 0 broken\n"
+    assert clean.out == f"{licenses} licences, {with_permits}{entries} entries verified; 0 broken\n"
 
-    one = await run_cli(database, "verify-ledger", "--license", licence)
+    one = await run_cli(database, "verify-ledger", "--license", license)
     assert (one.code, one.out) == (0, "1 licences, 3 entries verified; 0 broken\n")
 
-    query = {"licenseNumber": licence, "seq": 3}
+    query = {"licenseNumber": license, "seq": 3}
     entry = await database.db.ledger.find_one(query)
     assert entry is not None
     assert (entry["operation"], entry["quantity"]) == ("WRITE_OFF", Decimal("40"))
@@ -60,16 +60,16 @@ async def test_verify_ledger_passes_then_catches_a_tampered_entry(
         broken = await run_cli(database, "verify-ledger")
         assert broken.code == 1
         assert broken.out.splitlines() == [
-            f"{licence}: broken at seq 3: hash does not match the entry's content",
-            f"{licences} licences, {with_permits}{entries} entries verified; 1 broken",
+            f"{license}: broken at seq 3: hash does not match the entry's content",
+            f"{licenses} licences, {with_permits}{entries} entries verified; 1 broken",
         ]
-        one = await run_cli(database, "verify-ledger", "--license", licence)
+        one = await run_cli(database, "verify-ledger", "--license", license)
         assert one.code == 1
         assert one.out.splitlines()[-1] == "1 licences, 3 entries verified; 1 broken"
 
-        body = await api.data(VERIFY, {"n": licence}, role="OFFICER")
+        body = await api.data(VERIFY, {"n": license}, role="OFFICER")
         assert body["verifyLedger"] == {
-            "licenseNumber": licence,
+            "licenseNumber": license,
             "entries": 3,
             "ok": False,
             "breakSeq": 3,
@@ -77,11 +77,11 @@ async def test_verify_ledger_passes_then_catches_a_tampered_entry(
         }
     finally:  # leave the session's database clean for later tests
         await database.db.ledger.update_one(query, {"$set": {"quantity": Decimal("40")}})
-    body = await api.data(VERIFY, {"n": licence}, role="ANALYST")
+    body = await api.data(VERIFY, {"n": license}, role="ANALYST")
     assert body["verifyLedger"]["ok"] is True
 
 
-async def test_verify_ledger_of_an_unknown_licence(database: Database) -> None:
+async def test_verify_ledger_of_an_unknown_license(database: Database) -> None:
     run = await run_cli(database, "verify-ledger", "--license", "NO-SUCH-LICENCE")
     assert run.code == 1
     assert run.out == ""

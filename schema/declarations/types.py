@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from bson import ObjectId
 
-from api.context import Info
+from resolvers.context import Info
 from schema.declarations.enums import (
     DeclarationKind,
     DeclarationStatus,

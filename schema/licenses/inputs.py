@@ -7,7 +7,7 @@ from datetime import date
 
 import strawberry
 
-from domain.licences import LineData
+from domain.licenses import LineData
 from schema.licenses.enums import (
     ControlMode,
     Direction,

@@ -11,10 +11,10 @@ import strawberry
 from bson import ObjectId
 from strawberry.scalars import JSON
 
-from api.context import Info
-from domain.licences import line_is_exhausted
+from domain.licenses import line_is_exhausted
 from domain.units import UNITS
 from resolvers import ledger as ledger_resolvers
+from resolvers.context import Info
 from schema.ledger import LedgerConnection, LedgerEntry
 from schema.licenses.enums import (
     ControlMode,

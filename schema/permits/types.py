@@ -12,9 +12,9 @@ from typing import Any
 import strawberry
 from bson import ObjectId
 
-from api.context import Info
 from domain.permits.validation import yield_balance_warnings
 from domain.units import UNITS
+from resolvers.context import Info
 from schema.licenses.types import Sender
 from schema.permits.codes import IssuePermitErrorCode
 from schema.permits.enums import (

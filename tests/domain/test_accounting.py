@@ -38,20 +38,20 @@ from domain.control import (
     DeclarationFacts,
     Discrepancy,
     DiscrepancyCode,
-    LicenceFacts,
+    LicenseFacts,
     LineFacts,
     LineKey,
     control_declaration,
     lines_of,
 )
 from domain.declarations import DeclarationKind, DeclarationStatus
-from domain.licences import LicenseStatus
+from domain.licenses import LicenseStatus
 from domain.problems import Problem, RuleViolation
 from tests.domain.test_control import (
-    LICENCE,
+    LICENSE,
     make_declaration,
     make_item,
-    make_licence,
+    make_license,
     make_line,
 )
 
@@ -79,13 +79,13 @@ def violation(call: Callable[..., object], *args: object) -> list[str]:
 
 
 def lines(**changes: Any) -> dict[LineKey, LineFacts]:
-    return lines_of({LICENCE: make_licence(make_line(**changes))})
+    return lines_of({LICENSE: make_license(make_line(**changes))})
 
 
 def move(
     op: Operation, quantity: str, item_no: int | None = 1, value: str | None = None
 ) -> Movement:
-    return Movement(op, LICENCE, 1, D(quantity), None if value is None else D(value), DECL, item_no)
+    return Movement(op, LICENSE, 1, D(quantity), None if value is None else D(value), DECL, item_no)
 
 
 # --- p.7 ------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_p8_write_off_converts_exactly_to_the_line_unit() -> None:
     1.5 t as 1500 kg; no float involved."""
     in_tonnes = lines(unit="168", quantity_available=D("1"))
     plan = plan_write_off([make_item(quantity=D("250000"), unit="163")], in_tonnes, DECL)
-    assert plan == [Movement(WRITE_OFF, LICENCE, 1, D("0.25"), None, DECL, 1)]
+    assert plan == [Movement(WRITE_OFF, LICENSE, 1, D("0.25"), None, DECL, 1)]
     assert str(plan[0].quantity) == "0.25"
     two_tonnes = lines(quantity_available=D("2000"))
     (kg,) = plan_write_off([make_item(quantity=D("1.5"), unit="168")], two_tonnes, DECL)
@@ -194,10 +194,10 @@ def test_p4_released_goods_are_not_annulled() -> None:
 def test_p12_design_refusing_full_declaration_annuls_only_what_it_added() -> None:
     """DESIGN "Temporary declarations": what a full declaration added is taken back;
     what it returned is not taken again."""
-    added = Movement(ACTUALISATION, LICENCE, 1, D("30"), D("3.00"), DECL)
-    returned = Movement(ACTUALISATION, LICENCE, 2, D("-5"), None, DECL)
+    added = Movement(ACTUALISATION, LICENSE, 1, D("30"), D("3.00"), DECL)
+    returned = Movement(ACTUALISATION, LICENSE, 2, D("-5"), None, DECL)
     assert plan_annulment([added, returned]) == [
-        Movement(ACTUALISATION, LICENCE, 1, D("-30"), D("-3.00"), DECL)
+        Movement(ACTUALISATION, LICENSE, 1, D("-30"), D("-3.00"), DECL)
     ]
 
 
@@ -214,27 +214,27 @@ def test_p8_p10_release_plan_covers_what_is_held() -> None:
 
 def test_p12_actualisation_takes_more_when_full_is_larger() -> None:
     """Order 1907 p.11-12: the difference is taken from the licence."""
-    temporary = {(LICENCE, 1): Amount(D("100"))}
+    temporary = {(LICENSE, 1): Amount(D("100"))}
     full = [make_item(1, quantity=D("80")), make_item(2, quantity=D("0.05"), unit="168")]
     assert plan_actualisation(temporary, full, lines(), DECL) == [
-        Movement(ACTUALISATION, LICENCE, 1, D("30"), None, DECL)
+        Movement(ACTUALISATION, LICENSE, 1, D("30"), None, DECL)
     ]
 
 
 def test_p12_actualisation_returns_when_full_is_smaller() -> None:
     """Order 1907 p.11-12: the difference is returned to the licence, also for a line
     the full declaration no longer names."""
-    temporary = {(LICENCE, 1): Amount(D("100")), (LICENCE, 2): Amount(D("7"))}
+    temporary = {(LICENSE, 1): Amount(D("100")), (LICENSE, 2): Amount(D("7"))}
     full = [make_item(1, quantity=D("90"))]
     assert plan_actualisation(temporary, full, lines(quantity_available=D("0")), DECL) == [
-        Movement(ACTUALISATION, LICENCE, 1, D("-10"), None, DECL),
-        Movement(ACTUALISATION, LICENCE, 2, D("-7"), None, DECL),
+        Movement(ACTUALISATION, LICENSE, 1, D("-10"), None, DECL),
+        Movement(ACTUALISATION, LICENSE, 2, D("-7"), None, DECL),
     ]
 
 
 def test_p12_actualisation_equal_is_nothing_and_excess_is_refused() -> None:
     """Order 1907 p.8, p.12: no movement when equal; taking more must fit the line."""
-    temporary = {(LICENCE, 1): Amount(D("100"))}
+    temporary = {(LICENSE, 1): Amount(D("100"))}
     assert plan_actualisation(temporary, [make_item()], lines(), DECL) == []
     full = [make_item(quantity=D("150"))]
     tight = lines(quantity_available=D("49.9"))
@@ -250,7 +250,7 @@ def test_design_invariant_holds_for_every_movement() -> None:
     """DESIGN "The invariant": released <= accounted <= limit, for quantity and value."""
     figures = LineFigures()
     for m in [
-        Movement(LIMIT_CHANGE, LICENCE, 1, D("100"), D("1000")),
+        Movement(LIMIT_CHANGE, LICENSE, 1, D("100"), D("1000")),
         move(WRITE_OFF, "60", value="600"),
         move(RELEASE, "20", value="200"),
         move(ANNULMENT, "10", value="100"),
@@ -277,14 +277,14 @@ def test_design_amendment_may_leave_an_excess_that_takes_no_new_accounting() -> 
     """DESIGN "Authoritative amendments": a lower limit is stored, the excess shows, no
     new write-off is accepted, returns still are."""
     figures = LineFigures(D("100"), D("80"))
-    lowered = line_figures_after(figures, Movement(LIMIT_CHANGE, LICENCE, 1, D("-30")))
+    lowered = line_figures_after(figures, Movement(LIMIT_CHANGE, LICENSE, 1, D("-30")))
     assert codes(check_invariant(lowered)) == ["ACCOUNTED_EXCEEDS_LIMIT"]
     assert violation(line_figures_after, lowered, move(WRITE_OFF, "1")) == [
         "QUANTITY_EXCEEDS_AVAILABLE"
     ]
     assert line_figures_after(lowered, move(ANNULMENT, "5")).accounted == D("75")
     assert line_figures_after(lowered, move(RELEASE, "5")).released == D("5")
-    assert violation(line_figures_after, lowered, Movement(LIMIT_CHANGE, LICENCE, 1, D("-71"))) == [
+    assert violation(line_figures_after, lowered, Movement(LIMIT_CHANGE, LICENSE, 1, D("-71"))) == [
         "NEGATIVE_LIMIT"
     ]
 
@@ -293,12 +293,12 @@ def test_p12_actualisation_moves_accounted_and_released_alike() -> None:
     """Order 1907 p.11-12: the temporary declarations' goods are exported (released);
     the full declaration's figures replace theirs."""
     figures = LineFigures(D("200"), D("100"), D("100"))
-    smaller = line_figures_after(figures, Movement(ACTUALISATION, LICENCE, 1, D("-10")))
+    smaller = line_figures_after(figures, Movement(ACTUALISATION, LICENSE, 1, D("-10")))
     assert (smaller.accounted, smaller.released) == (D("90"), D("90"))
-    larger = line_figures_after(figures, Movement(ACTUALISATION, LICENCE, 1, D("100")))
+    larger = line_figures_after(figures, Movement(ACTUALISATION, LICENSE, 1, D("100")))
     assert (larger.accounted, larger.released) == (D("200"), D("200"))
     assert violation(
-        line_figures_after, figures, Movement(ACTUALISATION, LICENCE, 1, D("100.1"))
+        line_figures_after, figures, Movement(ACTUALISATION, LICENSE, 1, D("100.1"))
     ) == ["QUANTITY_EXCEEDS_AVAILABLE"]
 
 
@@ -310,7 +310,7 @@ def build_chain() -> list[LedgerEntry]:
     figures = LineFigures()
     for minute, m in enumerate(
         [
-            Movement(LIMIT_CHANGE, LICENCE, 1, D("1000.000"), D("5000.00")),
+            Movement(LIMIT_CHANGE, LICENSE, 1, D("1000.000"), D("5000.00")),
             move(WRITE_OFF, "100.5", value="250.00"),
             move(WRITE_OFF, "0.25", 2),
             move(ANNULMENT, "0.25", 2),
@@ -386,9 +386,9 @@ def test_design_ledger_hash_is_canonical() -> None:
 # --- p.8-10 release, p.9 refusal ------------------------------------------------------------
 
 
-def discrepancies(**licence_changes: Any) -> list[Discrepancy]:
-    licence = make_licence(**licence_changes)
-    return control_declaration(make_declaration(), {LICENCE: licence}, {})
+def discrepancies(**license_changes: Any) -> list[Discrepancy]:
+    license = make_license(**license_changes)
+    return control_declaration(make_declaration(), {LICENSE: license}, {})
 
 
 def test_p10_release_waits_for_the_accounting_notification() -> None:
@@ -439,7 +439,7 @@ def test_p8_p9_release_blocked_by_discrepancies_status_and_deadline() -> None:
     )
     assert codes(blockers) == ["DECLARATION_CLOSED", "LICENCE_SUSPENDED", "RELEASE_DEADLINE_PASSED"]
     slip = control_declaration(
-        make_declaration(make_item(licence_issued_on=NOW.date())), {LICENCE: make_licence()}, {}
+        make_declaration(make_item(license_issued_on=NOW.date())), {LICENSE: make_license()}, {}
     )
     assert [d.code for d in slip] == [DiscrepancyCode.LICENCE_DATE_MISMATCH]
     assert (
@@ -478,9 +478,9 @@ def test_p9_unfixed_discrepancies_become_a_ground_at_the_deadline() -> None:
     when the deadline passes unfixed; a formal slip never is."""
     found = control_declaration(
         make_declaration(
-            make_item(1, name="Трубы медные"), make_item(2, licence_issued_on=NOW.date())
+            make_item(1, name="Трубы медные"), make_item(2, license_issued_on=NOW.date())
         ),
-        {LICENCE: make_licence()},
+        {LICENSE: make_license()},
         {},
     )
     assert refusal_grounds(found, deadline=DEADLINE, now=NOW) == []
@@ -502,12 +502,12 @@ def test_p9_several_grounds_are_all_named() -> None:
 def auto(
     declaration: DeclarationFacts | None = None,
     now: datetime = NOW,
-    licences: dict[str, LicenceFacts] | None = None,
+    licenses: dict[str, LicenseFacts] | None = None,
     temporary_totals: dict[LineKey, Amount] | None = None,
 ) -> AutoDecision:
     return auto_mode_decision(
         declaration or make_declaration(),
-        licences or {LICENCE: make_licence()},
+        licenses or {LICENSE: make_license()},
         {},
         deadline=DEADLINE,
         now=now,
@@ -519,7 +519,7 @@ def test_p13_auto_mode_releases_when_every_check_passes() -> None:
     """Order 1907 p.13: control, accounting, release decision with no officer, traced."""
     decision = auto()
     assert decision.outcome is AutoOutcome.RELEASE
-    assert decision.movements == [Movement(WRITE_OFF, LICENCE, 1, D("100"), None, DECL, 1)]
+    assert decision.movements == [Movement(WRITE_OFF, LICENSE, 1, D("100"), None, DECL, 1)]
     assert [(s.step, s.passed) for s in decision.trace] == [
         ("CONTROL", True),
         ("DEADLINE", True),
@@ -532,8 +532,8 @@ def test_p13_auto_mode_releases_when_every_check_passes() -> None:
 def test_p13_design_auto_mode_hands_over_and_never_refuses() -> None:
     """DESIGN "Automatic mode": a discrepancy hands the declaration to an officer with
     its trace and the grounds found; it never refuses by itself."""
-    suspended = {LICENCE: make_licence(status=LicenseStatus.SUSPENDED)}
-    decision = auto(licences=suspended)
+    suspended = {LICENSE: make_license(status=LicenseStatus.SUSPENDED)}
+    decision = auto(licenses=suspended)
     assert decision.outcome is AutoOutcome.HAND_TO_OFFICER
     assert decision.movements == []
     assert [(s.step, s.passed) for s in decision.trace] == [("CONTROL", False), ("DECISION", False)]
@@ -562,8 +562,8 @@ def test_p7_p13_auto_mode_releases_transit_without_accounting() -> None:
 def test_p13_auto_mode_hands_over_when_accounting_cannot_proceed() -> None:
     """DESIGN "Quantities carry at most 6 decimals": an item that cannot be written off
     exactly is handed to an officer."""
-    tonnes = {LICENCE: make_licence(make_line(unit="168"))}
-    decision = auto(make_declaration(make_item(quantity=D("0.5"), unit="163")), licences=tonnes)
+    tonnes = {LICENSE: make_license(make_line(unit="168"))}
+    decision = auto(make_declaration(make_item(quantity=D("0.5"), unit="163")), licenses=tonnes)
     assert decision.outcome is AutoOutcome.HAND_TO_OFFICER
     assert decision.trace[2].step == "ACCOUNTING"
     assert "decimals" in decision.trace[2].detail
@@ -571,12 +571,12 @@ def test_p13_auto_mode_hands_over_when_accounting_cannot_proceed() -> None:
 
 def test_p12_p13_auto_mode_actualises_a_full_declaration() -> None:
     """Order 1907 p.11-13: the full declaration's difference to its temporary ones."""
-    licence = make_licence(make_line(quantity_accounted=D("950"), quantity_available=D("50")))
+    license = make_license(make_line(quantity_accounted=D("950"), quantity_available=D("50")))
     full = make_declaration(make_item(quantity=D("120")), kind=DeclarationKind.FULL)
     decision = auto(
-        full, licences={LICENCE: licence}, temporary_totals={(LICENCE, 1): Amount(D("100"))}
+        full, licenses={LICENSE: license}, temporary_totals={(LICENSE, 1): Amount(D("100"))}
     )
     assert decision.outcome is AutoOutcome.RELEASE
-    assert decision.movements == [Movement(ACTUALISATION, LICENCE, 1, D("20"), None, DECL)]
+    assert decision.movements == [Movement(ACTUALISATION, LICENSE, 1, D("20"), None, DECL)]
     with pytest.raises(ValueError, match="temporary"):
-        auto(full, licences={LICENCE: licence})
+        auto(full, licenses={LICENSE: license})

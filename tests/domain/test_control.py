@@ -13,21 +13,21 @@ from domain.control import (
     DiscrepancyCode,
     EarlierAccounting,
     ItemFacts,
-    LicenceFacts,
+    LicenseFacts,
     LineFacts,
     control_declaration,
-    licences_with_held,
+    licenses_with_held,
     name_matches,
     normalise_name,
 )
 from domain.declarations import DeclarationKind, Direction
-from domain.licences import ControlMode, LicenseStatus
+from domain.licenses import ControlMode, LicenseStatus
 
 C = DiscrepancyCode
 D = Decimal
 HOLDER = "7707083893"
 AGENT = "7736050003"
-LICENCE = "L-2024-0001"
+LICENSE = "L-2024-0001"
 
 
 def make_line(**changes: Any) -> LineFacts:
@@ -43,9 +43,9 @@ def make_line(**changes: Any) -> LineFacts:
     return replace(line, **changes)
 
 
-def make_licence(*lines: LineFacts, **changes: Any) -> LicenceFacts:
-    licence = LicenceFacts(
-        number=LICENCE,
+def make_license(*lines: LineFacts, **changes: Any) -> LicenseFacts:
+    license = LicenseFacts(
+        number=LICENSE,
         direction=Direction.EXPORT,
         status=LicenseStatus.ACTIVE,
         control_mode=ControlMode.ELECTRONIC,
@@ -55,7 +55,7 @@ def make_licence(*lines: LineFacts, **changes: Any) -> LicenceFacts:
         lines=lines or (make_line(),),
         issued_on=date(2023, 12, 20),
     )
-    return replace(licence, **changes)
+    return replace(license, **changes)
 
 
 def make_item(item_no: int = 1, **changes: Any) -> ItemFacts:
@@ -65,7 +65,7 @@ def make_item(item_no: int = 1, **changes: Any) -> ItemFacts:
         hs_code="7304191000",
         quantity=D("100"),
         unit="166",
-        licence_number=LICENCE,
+        license_number=LICENSE,
         line_no=1,
     )
     return replace(item, **changes)
@@ -86,10 +86,10 @@ def make_declaration(*items: ItemFacts, **changes: Any) -> DeclarationFacts:
 
 def run(
     declaration: DeclarationFacts,
-    *licences: LicenceFacts,
+    *licenses: LicenseFacts,
     earlier: dict[str, EarlierAccounting] | None = None,
 ) -> list[DiscrepancyCode]:
-    by_number = {lic.number: lic for lic in licences or (make_licence(),)}
+    by_number = {lic.number: lic for lic in licenses or (make_license(),)}
     return [d.code for d in control_declaration(declaration, by_number, earlier or {})]
 
 
@@ -98,20 +98,20 @@ def test_p6_matching_item_has_no_discrepancies() -> None:
     assert run(make_declaration()) == []
 
 
-def test_p6_licence_data_not_received() -> None:
+def test_p6_license_data_not_received() -> None:
     """Order 1907 p.6 (p.3: licence data from EAIS): an unknown licence is fixable."""
-    found = control_declaration(make_declaration(make_item(licence_number="X-1")), {}, {})
+    found = control_declaration(make_declaration(make_item(license_number="X-1")), {}, {})
     assert [(d.code, d.fixable, d.affects_restrictions) for d in found] == [
         (C.LICENCE_UNKNOWN, True, True)
     ]
     assert "X-1" in found[0].message
 
 
-def test_p2_legacy_licence_is_outside_the_technology() -> None:
+def test_p2_legacy_license_is_outside_the_technology() -> None:
     """Order 1907 p.2: a licence put on control before the Technology is not
     controlled electronically; nothing else is checked against it."""
-    licence = make_licence(control_mode=ControlMode.LEGACY, direction=Direction.IMPORT)
-    found = control_declaration(make_declaration(), {LICENCE: licence}, {})
+    license = make_license(control_mode=ControlMode.LEGACY, direction=Direction.IMPORT)
+    found = control_declaration(make_declaration(), {LICENSE: license}, {})
     assert [(d.code, d.fixable) for d in found] == [(C.LICENCE_LEGACY, False)]
 
 
@@ -127,7 +127,7 @@ def test_p9_suspension_termination_exhaustion_are_not_fixable(
     changes: dict[str, Any], code: DiscrepancyCode
 ) -> None:
     """Order 1907 p.9: grounds at once; the declarant cannot fix them."""
-    found = control_declaration(make_declaration(), {LICENCE: make_licence(**changes)}, {})
+    found = control_declaration(make_declaration(), {LICENSE: make_license(**changes)}, {})
     assert [(d.code, d.fixable, d.affects_restrictions) for d in found] == [(code, False, True)]
 
 
@@ -160,7 +160,7 @@ def test_design_holder_is_declarant_or_represented_person() -> None:
     assert run(make_declaration(declarant_inn=AGENT)) == [C.HOLDER_MISMATCH]
     found = control_declaration(
         make_declaration(declarant_inn=AGENT, represented_inn="500100732259"),
-        {LICENCE: make_licence()},
+        {LICENSE: make_license()},
         {},
     )
     assert found[0].code is C.HOLDER_MISMATCH
@@ -168,16 +168,16 @@ def test_design_holder_is_declarant_or_represented_person() -> None:
     assert "500100732259" in found[0].message
 
 
-def test_p6_wrong_licence_date_does_not_affect_restrictions() -> None:
+def test_p6_wrong_license_date_does_not_affect_restrictions() -> None:
     """Order 1907 p.6: a licence date slip next to the right number is reported but does
     not affect prohibitions and restrictions (DESIGN)."""
     found = control_declaration(
-        make_declaration(make_item(licence_issued_on=date(2023, 12, 21))),
-        {LICENCE: make_licence()},
+        make_declaration(make_item(license_issued_on=date(2023, 12, 21))),
+        {LICENSE: make_license()},
         {},
     )
     assert [(d.code, d.affects_restrictions) for d in found] == [(C.LICENCE_DATE_MISMATCH, False)]
-    assert run(make_declaration(make_item(licence_issued_on=date(2023, 12, 20)))) == []
+    assert run(make_declaration(make_item(license_issued_on=date(2023, 12, 20)))) == []
 
 
 def test_p6_line_must_exist() -> None:
@@ -199,8 +199,8 @@ def test_p6_hs_code_starts_with_line_code(
     line_code: str, item_code: str, expected: list[DiscrepancyCode]
 ) -> None:
     """Order 1907 p.6; DESIGN glossary: the line's code is matched as a prefix."""
-    licence = make_licence(make_line(hs_code=line_code))
-    assert run(make_declaration(make_item(hs_code=item_code)), licence) == expected
+    license = make_license(make_line(hs_code=line_code))
+    assert run(make_declaration(make_item(hs_code=item_code)), license) == expected
 
 
 def test_design_normalise_name() -> None:
@@ -234,7 +234,7 @@ def test_design_name_matches_when_description_contains_line_name(
 def test_p6_name_mismatch() -> None:
     """Order 1907 p.6, p.8: release according to the licence's names."""
     found = control_declaration(
-        make_declaration(make_item(name="Трубы медные")), {LICENCE: make_licence()}, {}
+        make_declaration(make_item(name="Трубы медные")), {LICENSE: make_license()}, {}
     )
     assert [(d.code, d.fixable, d.affects_restrictions) for d in found] == [
         (C.NAME_MISMATCH, True, True)
@@ -254,8 +254,8 @@ def test_design_units_equal_or_convertible(item_unit: str, expected: list[Discre
 
 def test_p8_quantity_exceeding_available() -> None:
     """Order 1907 p.8: release within the quantity still available on the line."""
-    licence = make_licence(make_line(quantity_available=D("99.999")))
-    found = control_declaration(make_declaration(), {LICENCE: licence}, {})
+    license = make_license(make_line(quantity_available=D("99.999")))
+    found = control_declaration(make_declaration(), {LICENSE: license}, {})
     assert [(d.code, d.fixable) for d in found] == [(C.QUANTITY_EXCEEDS_AVAILABLE, False)]
     assert "100 кг" in found[0].message
     assert "99.999 кг" in found[0].message
@@ -263,10 +263,10 @@ def test_p8_quantity_exceeding_available() -> None:
 
 def test_p8_several_items_on_one_line_add_up() -> None:
     """Order 1907 p.8: items of one declaration on the same line count together."""
-    licence = make_licence(make_line(quantity_available=D("150")))
+    license = make_license(make_line(quantity_available=D("150")))
     declaration = make_declaration(make_item(1), make_item(2), make_item(3, line_no=2))
-    licence = replace(licence, lines=(*licence.lines, make_line(line_no=2)))
-    found = control_declaration(declaration, {LICENCE: licence}, {})
+    license = replace(license, lines=(*license.lines, make_line(line_no=2)))
+    found = control_declaration(declaration, {LICENSE: license}, {})
     assert [(d.code, d.item_no) for d in found] == [
         (C.QUANTITY_EXCEEDS_AVAILABLE, 1),
         (C.QUANTITY_EXCEEDS_AVAILABLE, 2),
@@ -276,25 +276,25 @@ def test_p8_several_items_on_one_line_add_up() -> None:
 
 def test_design_units_convert_exactly_g_kg_t() -> None:
     """DESIGN "Name and unit": 600 kg + 400 000 g is exactly 1 t; one more gram is over."""
-    licence = make_licence(make_line(unit="168", quantity_available=D("1")))
+    license = make_license(make_line(unit="168", quantity_available=D("1")))
     exact = make_declaration(
         make_item(1, quantity=D("600"), unit="166"),
         make_item(2, quantity=D("400000"), unit="163"),
     )
-    assert run(exact, licence) == []
+    assert run(exact, license) == []
     over = replace(exact, items=(*exact.items, make_item(3, quantity=D("1"), unit="163")))
-    assert run(over, licence) == [C.QUANTITY_EXCEEDS_AVAILABLE] * 3
+    assert run(over, license) == [C.QUANTITY_EXCEEDS_AVAILABLE] * 3
 
 
 def test_p8_value_limit() -> None:
     """Order 1907 p.8; DESIGN invariant for value: values on a line add up against the
     value available, in the line's currency."""
     line = make_line(value_limit=D("5000"), value_available=D("3000.00"), currency="USD")
-    licence = make_licence(line)
+    license = make_license(line)
     within = make_item(1, value=D("1500.00"), currency="USD")
-    assert run(make_declaration(within, replace(within, item_no=2)), licence) == []
+    assert run(make_declaration(within, replace(within, item_no=2)), license) == []
     over = replace(within, value=D("1500.01"))
-    assert run(make_declaration(within, replace(over, item_no=2)), licence) == [
+    assert run(make_declaration(within, replace(over, item_no=2)), license) == [
         C.VALUE_EXCEEDS_AVAILABLE,
         C.VALUE_EXCEEDS_AVAILABLE,
     ]
@@ -302,30 +302,30 @@ def test_p8_value_limit() -> None:
 
 def test_p8_value_must_be_comparable() -> None:
     """Order 1907 p.8: a line with a value limit needs the item's value in its currency."""
-    licence = make_licence(
+    license = make_license(
         make_line(value_limit=D("5000"), value_available=D("5000"), currency="USD")
     )
-    assert run(make_declaration(make_item(value=D("10"), currency="EUR")), licence) == [
+    assert run(make_declaration(make_item(value=D("10"), currency="EUR")), license) == [
         C.VALUE_NOT_COMPARABLE
     ]
-    assert run(make_declaration(make_item()), licence) == [C.VALUE_NOT_COMPARABLE]
+    assert run(make_declaration(make_item()), license) == [C.VALUE_NOT_COMPARABLE]
     assert run(make_declaration(make_item(value=D("10"), currency="EUR"))) == []
 
 
 def earlier(quantity: str, annulled: bool = False) -> dict[str, EarlierAccounting]:
     number = "10702070/010324/0000007"
-    return {number: EarlierAccounting(number, annulled, {(LICENCE, 1): D(quantity)})}
+    return {number: EarlierAccounting(number, annulled, {(LICENSE, 1): D(quantity)})}
 
 
 def test_p7_design_earlier_accounting_is_checked_not_trusted() -> None:
     """DESIGN "Earlier accounting (p.7)": the earlier declaration wrote off the same line
     for at least this quantity; the item is not counted against the line again."""
-    licence = make_licence(make_line(quantity_available=D("0")))
+    license = make_license(make_line(quantity_available=D("0")))
     item = make_item(quantity=D("60"), earlier_declaration="10702070/010324/0000007")
-    assert run(make_declaration(item), licence, earlier=earlier("60")) == []
+    assert run(make_declaration(item), license, earlier=earlier("60")) == []
     # two items citing it add up: 60 kg + 0.05 t > 100 kg
     second = replace(item, item_no=2, quantity=D("0.05"), unit="168")
-    assert run(make_declaration(item, second), licence, earlier=earlier("100")) == [
+    assert run(make_declaration(item, second), license, earlier=earlier("100")) == [
         C.EARLIER_ACCOUNTING_INVALID,
         C.EARLIER_ACCOUNTING_INVALID,
     ]
@@ -340,7 +340,7 @@ def test_p7_design_earlier_accounting_is_checked_not_trusted() -> None:
         (
             {
                 "10702070/010324/0000007": EarlierAccounting(
-                    "10702070/010324/0000007", False, {(LICENCE, 2): D("500")}
+                    "10702070/010324/0000007", False, {(LICENSE, 2): D("500")}
                 )
             },
             "wrote off 0 кг",
@@ -352,7 +352,7 @@ def test_p7_design_invalid_earlier_accounting(
 ) -> None:
     """DESIGN "Earlier accounting (p.7)": unknown, annulled, too small, or another line."""
     item = make_item(quantity=D("60"), earlier_declaration="10702070/010324/0000007")
-    found = control_declaration(make_declaration(item), {LICENCE: make_licence()}, facts)
+    found = control_declaration(make_declaration(item), {LICENSE: make_license()}, facts)
     assert [d.code for d in found] == [C.EARLIER_ACCOUNTING_INVALID]
     assert fragment in found[0].message
 
@@ -360,12 +360,12 @@ def test_p7_design_invalid_earlier_accounting(
 def test_p12_full_declaration_sees_temporary_totals_as_available() -> None:
     """Order 1907 p.12; DESIGN "Corrections": what a declaration (or its temporary ones)
     already holds on a line is available to it again."""
-    licence = make_licence(make_line(quantity_accounted=D("1000"), quantity_available=D("0")))
+    license = make_license(make_line(quantity_accounted=D("1000"), quantity_available=D("0")))
     declaration = make_declaration(kind=DeclarationKind.FULL)
-    assert run(declaration, licence) == [C.QUANTITY_EXCEEDS_AVAILABLE]
-    held = licences_with_held({LICENCE: licence}, {(LICENCE, 1): Amount(D("100"))})
+    assert run(declaration, license) == [C.QUANTITY_EXCEEDS_AVAILABLE]
+    held = licenses_with_held({LICENSE: license}, {(LICENSE, 1): Amount(D("100"))})
     assert control_declaration(declaration, held, {}) == []
-    assert held[LICENCE].lines[0].quantity_available == D("100")
+    assert held[LICENSE].lines[0].quantity_available == D("100")
 
 
 def test_p6_discrepancies_are_sorted_by_item_and_carry_their_line() -> None:
@@ -373,8 +373,8 @@ def test_p6_discrepancies_are_sorted_by_item_and_carry_their_line() -> None:
     declaration = make_declaration(
         make_item(2, hs_code="9999999999"), make_item(1, name="Трубы медные")
     )
-    found = control_declaration(declaration, {LICENCE: make_licence()}, {})
-    assert [(d.item_no, d.code, d.licence_number, d.line_no) for d in found] == [
-        (1, C.NAME_MISMATCH, LICENCE, 1),
-        (2, C.HS_CODE_MISMATCH, LICENCE, 1),
+    found = control_declaration(declaration, {LICENSE: make_license()}, {})
+    assert [(d.item_no, d.code, d.license_number, d.line_no) for d in found] == [
+        (1, C.NAME_MISMATCH, LICENSE, 1),
+        (2, C.HS_CODE_MISMATCH, LICENSE, 1),
     ]

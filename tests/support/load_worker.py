@@ -1,7 +1,7 @@
 """One load worker of ``test_accounting_concurrency``: a separate OS process that sends a
 bounded, seeded random mix of Order 1907 scenarios to a running API over HTTP.
 
-    python -m tests.accounting_load CONFIG.json
+    python -m tests.support.load_worker CONFIG.json
 
 Each scenario is register -> control -> account -> (release | withdrawal | refusal), or
 temporary declarations completed by a full one (p.11-12), or a suspension from the feed
@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from tests.accounting_support import (
+from tests.support.accounting import (
     ACCOUNT,
     CONTROL,
     HOLDER_INN,
@@ -57,7 +57,7 @@ MIX = {
 }
 
 
-def line1_item(licence: str, quantity: int, **extra: Any) -> Document:
+def line1_item(license: str, quantity: int, **extra: Any) -> Document:
     """An item on line 1 (pieces, with a value limit in USD)."""
     return {
         "name": "Трансформаторы силовые масляные",
@@ -66,20 +66,20 @@ def line1_item(licence: str, quantity: int, **extra: Any) -> Document:
         "unit": "796",
         "value": str(quantity * 1000),
         "currency": "USD",
-        "licenseNumber": licence,
+        "licenseNumber": license,
         "lineNo": 1,
         **extra,
     }
 
 
-def line2_item(licence: str, quantity: Decimal, name: str = "Медная проволока круглая") -> Document:
+def line2_item(license: str, quantity: Decimal, name: str = "Медная проволока круглая") -> Document:
     """An item on line 2 (kilograms, no value limit)."""
     return {
         "name": name,
         "hsCode": "7408110000",
         "quantity": str(quantity),
         "unit": "166",
-        "licenseNumber": licence,
+        "licenseNumber": license,
         "lineNo": 2,
     }
 
@@ -211,11 +211,11 @@ class Worker:
         if not released.ok:
             await self.finish_refused(rng, number, released.codes)
 
-    async def unfixed(self, rng: random.Random, licence: str) -> None:
+    async def unfixed(self, rng: random.Random, license: str) -> None:
         """A name that does not match the line (p.6): not accounted; refused on
         UNFIXED_DISCREPANCIES once the release deadline has passed (p.9, DESIGN)."""
         registered_at = self.now()
-        item = line2_item(licence, Decimal(rng.randint(1, 9)), name="Алюминиевая проволока")
+        item = line2_item(license, Decimal(rng.randint(1, 9)), name="Алюминиевая проволока")
         number, registered = await self.register(rng, [item])
         if not registered.ok:
             return
@@ -227,16 +227,16 @@ class Worker:
         late = registered_at + timedelta(hours=5)
         await self.op(rng, "refuse", REFUSE, grounds, now=late)
 
-    async def suspension(self, rng: random.Random, licence: str) -> None:
+    async def suspension(self, rng: random.Random, license: str) -> None:
         """Suspended by the feed (p.9): refusal on SUSPENSION annuls the accounting (p.4);
         then the licence is resumed.  One suspension at a time per worker."""
         async with self.suspension_lock:
-            number, registered = await self.register(rng, [line1_item(licence, rng.randint(1, 4))])
+            number, registered = await self.register(rng, [line1_item(license, rng.randint(1, 4))])
             if not registered.ok:
                 return
             await self.op(rng, "control", CONTROL, {"number": number})
             await self.op(rng, "account", ACCOUNT, {"number": number})
-            message = {"number": licence, "reason": "проверка"}
+            message = {"number": license, "reason": "проверка"}
             await self.op(
                 rng, "suspend", SUSPEND, message, role="INTEGRATOR", key_field="messageId"
             )
@@ -246,14 +246,14 @@ class Worker:
             if not refused.ok:
                 await self.op(rng, "withdraw", WITHDRAW, {"number": number, "reason": "отзыв"})
 
-    async def periodic(self, rng: random.Random, licence: str) -> None:
+    async def periodic(self, rng: random.Random, license: str) -> None:
         """Temporary declarations, each accounted and released, then the full one that
         completes them: the difference is actualised (p.11-12)."""
         done: list[tuple[str, int]] = []
         for _ in range(rng.randint(1, 2)):
             quantity = rng.randint(1, 4)
             number, registered = await self.register(
-                rng, [line1_item(licence, quantity)], kind="TEMPORARY"
+                rng, [line1_item(license, quantity)], kind="TEMPORARY"
             )
             if not registered.ok:
                 continue
@@ -273,7 +273,7 @@ class Worker:
         delta = rng.choice([-1, 1, 2]) if total > 1 else rng.choice([1, 2])
         number, registered = await self.register(
             rng,
-            [line1_item(licence, total + delta)],
+            [line1_item(license, total + delta)],
             kind="FULL",
             temporaryDeclarations=[n for n, _ in done],
         )
@@ -293,31 +293,31 @@ class Worker:
 
     async def scenario(self, index: int) -> None:
         rng = random.Random(f"{self.config['seed']}:{self.config['worker']}:{index}")
-        licences: list[str] = self.config["licences"]
+        licenses: list[str] = self.config["licences"]
         kind = rng.choices(list(MIX), weights=list(MIX.values()))[0]
-        licence = rng.choice(licences)
+        license = rng.choice(licenses)
         if kind in ("release", "withdraw", "withdraw_unaccounted"):
             item = (
-                line1_item(licence, rng.randint(1, 5))
+                line1_item(license, rng.randint(1, 5))
                 if rng.random() < 0.5
-                else line2_item(licence, Decimal(rng.randint(10, 80)) / 4)
+                else line2_item(license, Decimal(rng.randint(10, 80)) / 4)
             )
             await self.standard(rng, [item], kind)
         elif kind == "big":
-            await self.standard(rng, [line1_item(licence, rng.randint(8, 20))], "release")
+            await self.standard(rng, [line1_item(license, rng.randint(8, 20))], "release")
         elif kind == "multi":
-            first, second = rng.sample(licences, 2)
+            first, second = rng.sample(licenses, 2)
             items = [
                 line2_item(first, Decimal(rng.randint(4, 40)) / 4),
                 line2_item(second, Decimal(rng.randint(4, 40)) / 4),
             ]
             await self.standard(rng, items, rng.choice(["release", "withdraw"]))
         elif kind == "unfixed":
-            await self.unfixed(rng, licence)
+            await self.unfixed(rng, license)
         elif kind == "suspension":
             await self.suspension(rng, self.config["suspend"])
         else:
-            await self.periodic(rng, licence)
+            await self.periodic(rng, license)
 
     async def run(self) -> None:
         queue: asyncio.Queue[int] = asyncio.Queue()

@@ -173,12 +173,12 @@ def line_is_exhausted(
     return value_limit is not None and value_available is not None and value_available <= 0
 
 
-def licence_is_exhausted(lines_exhausted: list[bool]) -> bool:
+def license_is_exhausted(lines_exhausted: list[bool]) -> bool:
     """A licence is exhausted when every line is (DESIGN "Exhaustion")."""
     return bool(lines_exhausted) and all(lines_exhausted)
 
 
-def licence_state(status: LicenseStatus, exhausted: bool) -> str:
+def license_state(status: LicenseStatus, exhausted: bool) -> str:
     """The status shown and filtered on: ACTIVE becomes EXHAUSTED when every line is used
     up (DESIGN "Exhaustion"); SUSPENDED and TERMINATED stay as they are."""
     if status is LicenseStatus.ACTIVE and exhausted:

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from api.db import Database
-from tests.conftest import HOLDER_INN, Api
+from tests.support.api import HOLDER_INN, Api
 
 PERMIT_COLLECTIONS = (
     "permits",

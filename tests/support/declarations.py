@@ -7,8 +7,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-from tests.conftest import HOLDER_INN, Api
-from tests.licenses_support import REGISTER, licence_input, unique
+from tests.support.api import HOLDER_INN, Api
+from tests.support.licenses import REGISTER, license_input, unique
 
 OFFICE = "10702030"
 _serial = itertools.count(int(uuid.uuid4().int % 9_000_000) + 100_000)
@@ -58,14 +58,14 @@ def declaration_number(on: date = date(2027, 3, 1)) -> str:
     return f"{OFFICE}/{on:%d%m%y}/{next(_serial):07d}"
 
 
-def item(licence: str, line_no: int = 1, quantity: str = "10", **extra: Any) -> dict[str, Any]:
+def item(license: str, line_no: int = 1, quantity: str = "10", **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "itemNo": 1,
         "name": "Трансформаторы силовые масляные",
         "hsCode": "8504210000",
         "quantity": quantity,
         "unit": "796",
-        "licenseNumber": licence,
+        "licenseNumber": license,
         "lineNo": line_no,
     }
     if line_no == 1:  # line 1 of licence_input() has a value limit in USD
@@ -90,8 +90,8 @@ def declaration_input(items: list[dict[str, Any]], **extra: Any) -> dict[str, An
     return data
 
 
-async def new_licence(api: Api, **overrides: Any) -> str:
-    data = licence_input(**overrides)
+async def new_license(api: Api, **overrides: Any) -> str:
+    data = license_input(**overrides)
     body = await api.data(REGISTER, {"input": data}, role="INTEGRATOR")
     assert body["registerLicense"]["userErrors"] == [], body
     number: str = data["number"]
@@ -114,7 +114,7 @@ async def register(
     return await op(api, REGISTER_DECLARATION, {"declaration": declaration}, role=role)
 
 
-async def lines(api: Api, licence: str) -> list[dict[str, Any]]:
-    body = await api.data(LICENSE_LINES, {"n": licence}, role="OFFICER")
+async def lines(api: Api, license: str) -> list[dict[str, Any]]:
+    body = await api.data(LICENSE_LINES, {"n": license}, role="OFFICER")
     result: list[dict[str, Any]] = body["license"]["lines"]
     return result

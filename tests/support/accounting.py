@@ -28,8 +28,8 @@ import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.embedded import EmbeddedDatabase
-from services.ledger import verify_licence
-from tests.conftest import HOLDER_INN
+from services.ledger import verify_license
+from tests.support.api import HOLDER_INN
 
 Document = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,17 +210,17 @@ ACCOUNT = mutation("accountDeclaration", "DeclarationOperationInput")
 RELEASE = mutation("releaseDeclaration", "DeclarationOperationInput")
 REFUSE = mutation("refuseRelease", "RefuseReleaseInput")
 WITHDRAW = mutation("withdrawDeclaration", "WithdrawDeclarationInput")
-LICENCE = "number status version lines { lineNo quantityLimit accounted released }"
-REGISTER_LICENCE = mutation("registerLicense", "RegisterLicenseInput", LICENCE, "license")
-SUSPEND = mutation("suspendLicense", "LicenseStatusMessageInput", LICENCE, "license")
-RESUME = mutation("resumeLicense", "LicenseStatusMessageInput", LICENCE, "license")
+LICENSE = "number status version lines { lineNo quantityLimit accounted released }"
+REGISTER_LICENSE = mutation("registerLicense", "RegisterLicenseInput", LICENSE, "license")
+SUSPEND = mutation("suspendLicense", "LicenseStatusMessageInput", LICENSE, "license")
+RESUME = mutation("resumeLicense", "LicenseStatusMessageInput", LICENSE, "license")
 
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def licence(number: str) -> Document:
+def license(number: str) -> Document:
     """Small limits: line 1 60 pieces and 50,000 USD, line 2 150 kg."""
     return {
         "messageId": unique("msg"),
@@ -300,7 +300,7 @@ async def send(
 
 @dataclass
 class LineReport:
-    licence: str
+    license: str
     line_no: int
     limit: Decimal
     accounted: Decimal
@@ -310,7 +310,7 @@ class LineReport:
     value_released: Decimal | None
 
     def __str__(self) -> str:
-        text = f"{self.licence} line {self.line_no}: limit {self.limit} accounted {self.accounted} "
+        text = f"{self.license} line {self.line_no}: limit {self.limit} accounted {self.accounted} "
         text += f"released {self.released}"
         if self.value_limit is not None:
             text += (
@@ -336,7 +336,7 @@ _ZERO = Decimal(0)
 
 
 async def check_invariant(
-    db: AsyncDatabase[Document], licence_numbers: list[str]
+    db: AsyncDatabase[Document], license_numbers: list[str]
 ) -> InvariantReport:
     """DESIGN "The invariant" for ``licence_numbers`` and every declaration citing them:
 
@@ -350,13 +350,13 @@ async def check_invariant(
     """
     problems: list[str] = []
     reports: list[LineReport] = []
-    licences = await db.licenses.find({"number": {"$in": licence_numbers}}).to_list()
-    if len(licences) != len(licence_numbers):
-        problems.append(f"found {len(licences)} of {len(licence_numbers)} licences")
-    for licence in licences:
-        for line in licence["lines"]:
+    licenses = await db.licenses.find({"number": {"$in": license_numbers}}).to_list()
+    if len(licenses) != len(license_numbers):
+        problems.append(f"found {len(licenses)} of {len(license_numbers)} licences")
+    for license in licenses:
+        for line in license["lines"]:
             report = LineReport(
-                licence["number"],
+                license["number"],
                 line["lineNo"],
                 line["quantityLimit"],
                 line["accounted"],
@@ -372,11 +372,11 @@ async def check_invariant(
                 va, vr = report.value_accounted or _ZERO, report.value_released or _ZERO
                 if not _ZERO <= vr <= va <= report.value_limit:
                     problems.append(f"value invariant broken: {report}")
-        verification = await verify_licence(db, licence)
+        verification = await verify_license(db, license)
         if not verification.ok:
-            problems.append(f"ledger of {licence['number']} does not verify: {verification}")
+            problems.append(f"ledger of {license['number']} does not verify: {verification}")
 
-    entries = await db.ledger.find({"licenseNumber": {"$in": licence_numbers}}).to_list()
+    entries = await db.ledger.find({"licenseNumber": {"$in": license_numbers}}).to_list()
     by_operation: dict[str, int] = defaultdict(int)
     # (declaration, item, licence, line) -> operation -> [count, quantity, value]
     per_item: dict[tuple[str, int, str, int], dict[str, list[Any]]] = defaultdict(
@@ -400,7 +400,7 @@ async def check_invariant(
         figures[2] += entry.get("value") or _ZERO
 
     declarations = await db.declarations.find(
-        {"items.licenseNumber": {"$in": licence_numbers}}
+        {"items.licenseNumber": {"$in": license_numbers}}
     ).to_list()
     by_number = {d["number"]: d for d in declarations}
     by_status: dict[str, int] = defaultdict(int)
@@ -467,7 +467,7 @@ async def check_invariant(
                 )
     return InvariantReport(
         problems,
-        sorted(reports, key=lambda r: (r.licence, r.line_no)),
+        sorted(reports, key=lambda r: (r.license, r.line_no)),
         len(entries),
         dict(sorted(by_operation.items())),
         dict(sorted(by_status.items())),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.conftest import HOLDER_INN
+from tests.support.api import HOLDER_INN
 
 LICENSE_FIELDS = """
   id number type direction issuingAuthority status controlMode version validFrom validTo
@@ -46,7 +46,7 @@ def unique(prefix: str = "L") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def licence_input(number: str | None = None, **overrides: Any) -> dict[str, Any]:
+def license_input(number: str | None = None, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "messageId": unique("msg"),
         "number": number or unique("RU-EX"),
