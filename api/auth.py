@@ -17,7 +17,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.access import Principal, Role, bound_inn_required
-from domain.codes import inn_error
+from domain.codes import check_inn
 
 API_KEY_HEADER = "x-api-key"
 Document = dict[str, Any]
@@ -32,8 +32,8 @@ def check_key_binding(role: Role, inn: str | None) -> None:
     if bound_inn_required(role):
         if inn is None:
             raise ValueError("a DECLARANT key is bound to an INN: pass --inn")
-        if (error := inn_error(inn)) is not None:
-            raise ValueError(error)
+        if problems := check_inn(inn):
+            raise ValueError("; ".join(p.message for p in problems))
     elif inn is not None:
         raise ValueError("only DECLARANT keys are bound to an INN")
 

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api.auth import Role, check_key_binding, create_api_key
+from api.auth import check_key_binding, create_api_key
 from api.db import DatabaseUnsuitable, open_database
 from api.embedded import EmbeddedDatabaseError
 from api.logs import configure_logging
 from api.settings import get_settings
+from domain.access import Role
 from migrations.runner import MigrationLocked, force_unlock, migrate
 from schema.compat import SCHEMA_FILE
 

@@ -32,11 +32,11 @@ import httpx
 from api.auth import create_api_key
 from api.db import CODEC_OPTIONS, make_client
 from domain.access import Principal, Role
-from domain.declarations import DeclarationKind, Direction
+from domain.declarations import DeclarationData, DeclarationKind, Direction, ItemData
 from migrations.runner import migrate
-from services.declarations import DeclarationData, Declarations, ItemData
+from services.base import RequestScope
+from services.declarations import Declarations
 from tests.support.accounting import (
-    HOLDER_INN,
     REGISTER_LICENSE,
     Processes,
     api_env,
@@ -45,7 +45,7 @@ from tests.support.accounting import (
     send,
     unique,
 )
-from tests.support.api import START
+from tests.support.api import HOLDER_INN, START
 
 Document = dict[str, Any]
 OFFICE = "10702030"
@@ -137,7 +137,9 @@ class Bench:
         while left > 0:
             items = min(per_declaration, left)
             data = data_of(declaration(self.serial(), license_number, items))
-            service = Declarations(self.service.client, self.db, self.principal, moment)
+            service = Declarations(
+                RequestScope(self.service.client, self.db, self.principal, moment)
+            )
             moment += timedelta(minutes=1)
             for outcome in (
                 await service.register(unique("k"), data),
@@ -289,7 +291,7 @@ async def run(args: argparse.Namespace, processes: Processes, folder: Path) -> i
         version = (await db.command("buildInfo")).get("secantusVersion", "?")
         print(f"SecantusDB {version} in {folder}; API at {api.base_url} (uvicorn, one process)")
         principal = Principal(key_id="bench", name="bench", role=Role.OFFICER)
-        service = Declarations(client, db, principal, NOW)
+        service = Declarations(RequestScope(client, db, principal, NOW))
         async with httpx.AsyncClient(base_url=api.base_url, timeout=300) as http:
             bench = Bench(http, keys, service, principal, db, Serial())
             try:

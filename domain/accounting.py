@@ -1,5 +1,6 @@
 """Accounting of licensed goods: write-off, annulment, actualisation, release decisions
-and the hash-chained licence ledger (Order 1907 p.3-4, p.7-13; DESIGN "The invariant").
+and the automatic mode (Order 1907 p.4, p.7-13; DESIGN "The invariant"); the ledger that
+records every movement is :mod:`domain.ledger`.
 
 Figures move only by ``Movement``s; ``line_figures_after`` applies one to a line's
 figures and refuses any that would break ``released <= accounted <= limit``.
@@ -7,13 +8,11 @@ figures and refuses any that would break ``released <= accounted <= limit``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from domain.control import (
     Amount,
@@ -394,128 +393,6 @@ def line_figures_after(figures: LineFigures, movement: Movement) -> LineFigures:
     return after
 
 
-# --- the hash-chained ledger (p.3) --------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    """One entry of a licence's append-only ledger (DESIGN; Order 1907 p.3 "information
-    on execution of the licence"): sequence number from 1 per licence, the movement, the
-    line's figures after it, and the hash chain."""
-
-    seq: int
-    recorded_at: datetime
-    movement: Movement
-    after: LineFigures
-    previous_hash: str | None
-    hash: str
-
-
-def ledger_entry_fields(
-    seq: int, recorded_at: datetime, movement: Movement, after: LineFigures
-) -> dict[str, object]:
-    """The fields of an entry that its hash covers (all but the hashes)."""
-    return {
-        "seq": seq,
-        "recorded_at": recorded_at,
-        "operation": movement.operation,
-        "licence_number": movement.license_number,
-        "line_no": movement.line_no,
-        "quantity": movement.quantity,
-        "value": movement.value,
-        "declaration_number": movement.declaration_number,
-        "item_no": movement.item_no,
-        "limit_after": after.limit,
-        "accounted_after": after.accounted,
-        "released_after": after.released,
-        "value_limit_after": after.value_limit,
-        "value_accounted_after": after.value_accounted,
-        "value_released_after": after.value_released,
-    }
-
-
-def _canonical(value: object) -> object:
-    if isinstance(value, Enum):
-        return _canonical(value.value)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    raise TypeError(f"cannot hash a {type(value).__name__} (floats are never used): {value!r}")
-
-
-def ledger_entry_hash(previous_hash: str | None, entry_fields: Mapping[str, object]) -> str:
-    """SHA-256 (hex) of the previous hash and the entry's fields, canonically: keys
-    sorted, decimals as their exact strings, datetimes in UTC ISO with milliseconds (what
-    BSON keeps; a naive datetime is taken as UTC, as PyMongo returns them) (DESIGN)."""
-    text = json.dumps(
-        {"previous_hash": previous_hash, "entry": _canonical(entry_fields)},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def next_ledger_entry(
-    previous: LedgerEntry | None, before: LineFigures, recorded_at: datetime, movement: Movement
-) -> LedgerEntry:
-    """The entry that follows ``previous`` in the licence's ledger, moving the line from
-    ``before`` (raises ``RuleViolation`` as ``line_figures_after``)."""
-    seq = 1 if previous is None else previous.seq + 1
-    previous_hash = None if previous is None else previous.hash
-    after = line_figures_after(before, movement)
-    fields = ledger_entry_fields(seq, recorded_at, movement, after)
-    return LedgerEntry(
-        seq, recorded_at, movement, after, previous_hash, ledger_entry_hash(previous_hash, fields)
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ChainBreak:
-    """The first entry at which a ledger does not verify, and why."""
-
-    seq: int
-    reason: str
-
-
-def verify_chain(entries: Sequence[LedgerEntry]) -> ChainBreak | None:
-    """DESIGN: one licence's ledger from its first entry, in order: sequence numbers run
-    1, 2, ...; each entry links to the previous hash; each hash recomputes; and running
-    every movement from zero gives the figures each entry recorded.  None when intact."""
-    figures: dict[int, LineFigures] = {}
-    previous_hash: str | None = None
-    for expected_seq, entry in enumerate(entries, start=1):
-        m = entry.movement
-        if entry.seq != expected_seq:
-            return ChainBreak(entry.seq, f"sequence number {entry.seq}, expected {expected_seq}")
-        if m.license_number != entries[0].movement.license_number:
-            return ChainBreak(entry.seq, f"entry of another licence {m.license_number}")
-        if entry.previous_hash != previous_hash:
-            return ChainBreak(entry.seq, "does not link to the previous entry's hash")
-        fields = ledger_entry_fields(entry.seq, entry.recorded_at, m, entry.after)
-        if ledger_entry_hash(entry.previous_hash, fields) != entry.hash:
-            return ChainBreak(entry.seq, "hash does not match the entry's content")
-        try:
-            after = line_figures_after(figures.get(m.line_no, LineFigures()), m)
-        except RuleViolation as exc:
-            return ChainBreak(entry.seq, f"movement breaks the invariant: {exc}")
-        if after != entry.after:
-            return ChainBreak(entry.seq, f"figures {entry.after} do not add up to {after}")
-        figures[m.line_no] = after
-        previous_hash = entry.hash
-    return None
-
-
 # --- release decisions (p.8-10) -----------------------------------------------------------
 
 
@@ -733,3 +610,211 @@ def auto_mode_decision(
         )
     )
     return AutoDecision(AutoOutcome.RELEASE, movements, trace, [])
+
+
+# --- one declaration's case (p.4-12) ------------------------------------------------------
+
+
+def held(movements: Iterable[Movement]) -> dict[LineKey, Amount]:
+    """What movements hold on each line: write-offs and actualisations less annulments."""
+    signs = {Operation.WRITE_OFF: 1, Operation.ACTUALISATION: 1, Operation.ANNULMENT: -1}
+    totals: dict[LineKey, Amount] = {}
+    for m in movements:
+        sign = signs.get(m.operation)
+        if sign is None:
+            continue
+        key = (m.license_number, m.line_no)
+        value = None if m.value is None else sign * m.value
+        totals[key] = totals.get(key, Amount(_ZERO)).plus(Amount(sign * m.quantity, value))
+    return totals
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationCase:
+    """Everything the rules know of one declaration at one moment: the declaration, the
+    licences its items cite (a processing permit's table 3 seen as one, DESIGN Part B),
+    what it has moved so far, the earlier declarations its items cite (p.7) and, for a
+    full declaration, what its temporary ones accounted (p.12)."""
+
+    declaration: DeclarationFacts
+    licenses: Mapping[str, LicenseFacts]
+    own: Sequence[Movement] = ()
+    earlier: Mapping[str, EarlierAccounting] = field(default_factory=dict)
+    temporary_totals: Mapping[LineKey, Amount] | None = None
+
+
+def held_licenses(case: DeclarationCase) -> dict[str, LicenseFacts]:
+    """The licences as the declaration sees them: what it (and for a full declaration,
+    its temporary ones) already holds is available to it again (p.12, DESIGN
+    "Corrections")."""
+    holding = held(case.own)
+    for key, amount in (case.temporary_totals or {}).items():
+        holding[key] = holding.get(key, Amount(_ZERO)).plus(amount)
+    return licenses_with_held(case.licenses, holding)
+
+
+def control_case(case: DeclarationCase) -> list[Discrepancy]:
+    """Order 1907 p.6-8 control of the declaration as it stands (``held_licenses``)."""
+    return control_declaration(case.declaration, held_licenses(case), case.earlier)
+
+
+def accounting_required(declaration: DeclarationFacts) -> bool:
+    """Order 1907 p.7 for a declaration as a whole: not when every item was accounted
+    under an earlier declaration (``must_account``)."""
+    all_earlier = all(item.earlier_declaration for item in declaration.items)
+    return must_account(declaration.procedure, declaration.first_procedure, all_earlier)
+
+
+def check_accounting(status: DeclarationStatus, declaration: DeclarationFacts) -> list[Problem]:
+    """Order 1907 p.6-7: a declaration is accounted once, after control, when p.7 asks
+    for it."""
+    if status is DeclarationStatus.REGISTERED:
+        return [Problem("NOT_CONTROLLED", "control the declaration first (Order 1907 p.6)")]
+    if problems := check_transition(status, DeclarationStatus.ACCOUNTED):
+        return problems
+    if status is DeclarationStatus.ACCOUNTED:
+        return [Problem("ALREADY_ACCOUNTED", "the declaration is accounted")]
+    if not accounting_required(declaration):
+        return [
+            Problem(
+                "ACCOUNTING_NOT_REQUIRED",
+                f"goods under procedure {declaration.procedure} are not accounted here "
+                "(Order 1907 p.7: only under the first declared procedure, never "
+                "in transit, never again after an earlier declaration)",
+            )
+        ]
+    return []
+
+
+def accounting_blockers(discrepancies: Sequence[Discrepancy]) -> list[Problem]:
+    """Order 1907 p.8: nothing is written off while a discrepancy affects prohibitions
+    and restrictions; each is a problem of its item."""
+    return [
+        Problem(d.code.value, f"item {d.item_no}: {d.message}", ("items", d.item_no - 1))
+        for d in discrepancies
+        if d.affects_restrictions
+    ]
+
+
+def plan_accounting(case: DeclarationCase) -> list[Movement]:
+    """Order 1907 p.7-8, p.11-12: the write-off of a declaration's items, or for a full
+    declaration the actualisation of its temporary ones (raises ``RuleViolation`` as
+    ``plan_write_off`` and ``plan_actualisation``)."""
+    lines = lines_of(case.licenses)
+    declaration = case.declaration
+    if declaration.kind is DeclarationKind.FULL:
+        return plan_actualisation(
+            case.temporary_totals or {}, declaration.items, lines, declaration.number
+        )
+    return plan_write_off(declaration.items, lines, declaration.number)
+
+
+def plan_correction(case: DeclarationCase) -> list[Movement]:
+    """DESIGN "Corrections" of an accounted declaration: its write-offs annulled and the
+    corrected items written off (on what it held, made available again), in one go."""
+    lines = lines_of(licenses_with_held(case.licenses, held(case.own)))
+    number = case.declaration.number
+    return [*plan_annulment(case.own), *plan_write_off(case.declaration.items, lines, number)]
+
+
+class Notice(StrEnum):
+    """What an accounting notification reports (Order 1907 p.10)."""
+
+    ACCOUNTED = "ACCOUNTED"
+    ACTUALISED = "ACTUALISED"
+    ANNULLED = "ANNULLED"
+    RELEASED = "RELEASED"
+
+
+def accounting_notice(kind: DeclarationKind) -> Notice:
+    """A full declaration's accounting actualises its temporary ones (p.12)."""
+    return Notice.ACTUALISED if kind is DeclarationKind.FULL else Notice.ACCOUNTED
+
+
+#: The unique index of write-offs found this declaration item written off already.
+ALREADY_WRITTEN_OFF = Problem(
+    "ALREADY_ACCOUNTED", "an item of this revision is already written off"
+)
+
+
+def license_unknown(number: str) -> Problem:
+    """Movements name a licence whose data was not received (p.3)."""
+    return Problem("LICENCE_UNKNOWN", f"no licence {number}")
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What control and accounting would say of a draft, nothing written: what is wrong
+    with the draft itself, else the discrepancies, whether p.7 asks for accounting, and
+    then the movements planned or why there would be none."""
+
+    input_problems: list[Problem] = field(default_factory=list)
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    accounting_required: bool = False
+    movements: list[Movement] = field(default_factory=list)
+    accounting_problems: list[Problem] = field(default_factory=list)
+
+
+def preview(case: DeclarationCase) -> Preview:
+    """Order 1907 p.6-8 as a dry run of a draft declaration."""
+    found = control_case(case)
+    required = accounting_required(case.declaration)
+    movements: list[Movement] = []
+    problems: list[Problem] = []
+    if required:
+        try:
+            movements = plan_accounting(case)
+        except RuleViolation as exc:
+            problems = exc.problems
+    return Preview([], found, required, movements, problems)
+
+
+def check_grounds_named(grounds: Sequence[Ground]) -> list[Problem]:
+    """Order 1907 p.9: a refusal names its grounds."""
+    return [] if grounds else [Problem("REQUIRED", "name at least one ground", ("grounds",))]
+
+
+def established_grounds(
+    named: Sequence[Ground], found: Sequence[RefusalGround]
+) -> list[RefusalGround]:
+    """Order 1907 p.9: the grounds an officer names, each as established now (``found``
+    by ``refusal_grounds``); raises ``RuleViolation`` when any does not hold."""
+    established = {g.code: g for g in found}
+    missing = [g for g in named if g not in established]
+    if missing:
+        raise RuleViolation(
+            [
+                Problem(
+                    "GROUND_NOT_ESTABLISHED",
+                    f"ground {g.value} does not hold now; established: "
+                    + (", ".join(x.value for x in established) or "none"),
+                    ("grounds",),
+                )
+                for g in missing
+            ]
+        )
+    return [established[g] for g in named]
+
+
+def earlier_accounting(
+    number: str, annulled: bool, movements: Iterable[Movement]
+) -> EarlierAccounting:
+    """What earlier declaration ``number`` holds per line by its ``movements`` (DESIGN
+    "Earlier accounting (p.7)"); nothing counts once it is ``annulled``."""
+    return EarlierAccounting(
+        number, annulled=annulled, quantities={k: a.quantity for k, a in held(movements).items()}
+    )
+
+
+def automatic_decision(case: DeclarationCase, *, deadline: datetime, now: datetime) -> AutoDecision:
+    """``auto_mode_decision`` of the declaration's case (Order 1907 p.13)."""
+    declaration = case.declaration
+    return auto_mode_decision(
+        declaration,
+        case.licenses,
+        case.earlier,
+        deadline=deadline,
+        now=now,
+        is_first_procedure=declaration.first_procedure,
+        temporary_totals=case.temporary_totals,
+    )

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.codes import hs_code_covers
-from domain.declarations import DeclarationKind, Direction
+from domain.declarations import DeclarationKind, Direction, GoodsItem
 from domain.licenses import ControlMode, LicenseStatus
 from domain.units import UNITS, convert_quantity
 
@@ -91,20 +91,10 @@ class LicenseFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class ItemFacts:
-    """A declaration goods item citing a licence line."""
+class ItemFacts(GoodsItem):
+    """A declaration goods item as control sees it: an item citing a permit cites its
+    table 3 as a licence (DESIGN Part B)."""
 
-    item_no: int
-    name: str
-    hs_code: str
-    quantity: Decimal
-    unit: str
-    license_number: str
-    line_no: int
-    value: Decimal | None = None
-    currency: str | None = None
-    earlier_declaration: str | None = None
-    """The declaration under which these goods were already accounted (Order 1907 p.7)."""
     license_issued_on: date | None = None
 
     @property
@@ -125,6 +115,8 @@ class DeclarationFacts:
     declarant_inn: str
     items: Sequence[ItemFacts]
     represented_inn: str | None = None
+    first_procedure: bool = True
+    """Declared under the goods' first customs procedure other than transit (p.7)."""
 
 
 @dataclass(frozen=True, slots=True)

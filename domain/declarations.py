@@ -7,12 +7,17 @@ p.11-12 (temporary and full declarations); DESIGN for what the texts leave open.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
-from domain.codes import customs_office_code_error
+from domain.access import Principal, acts_for
+from domain.codes import check_currency_code, check_customs_office_code, check_inn
+from domain.numbers import check_positive_money, check_positive_quantity
 from domain.problems import FieldPath, Problem, RuleViolation
+from domain.units import check_unit
 
 TRANSIT_PROCEDURE = "80"
 """Customs transit: never accounted (Order 1907 p.7)."""
@@ -124,9 +129,7 @@ def parse_declaration_number(text: str, field: FieldPath = ()) -> DeclarationNum
 
 
 def _number_parts_problems(office: str, serial: int, field: FieldPath = ()) -> list[Problem]:
-    problems = []
-    if (error := customs_office_code_error(office)) is not None:
-        problems.append(Problem("INVALID_CUSTOMS_OFFICE_CODE", error, field))
+    problems = check_customs_office_code(office, field)
     if not 1 <= serial <= 9_999_999:
         problems.append(
             Problem(
@@ -138,9 +141,20 @@ def _number_parts_problems(office: str, serial: int, field: FieldPath = ()) -> l
     return problems
 
 
-def procedure_code_error(code: str) -> str | None:
-    """Why ``code`` is not a two-digit customs procedure code (e.g. 10, 40, 51, 80)."""
-    return None if _PROCEDURE.match(code) else f"procedure code is 2 digits, got {code!r}"
+def check_declaration_number(text: str, field: FieldPath = ()) -> list[Problem]:
+    """The problems of ``text`` as a declaration number (see ``parse_declaration_number``)."""
+    try:
+        parse_declaration_number(text, field)
+    except RuleViolation as exc:
+        return exc.problems
+    return []
+
+
+def check_procedure(code: str, field: FieldPath = ("procedure",)) -> list[Problem]:
+    """A customs procedure code has two digits (e.g. 10, 40, 51, 80; Order 1907 p.7)."""
+    if _PROCEDURE.match(code):
+        return []
+    return [Problem("INVALID_PROCEDURE", f"procedure code is 2 digits, got {code!r}", field)]
 
 
 def check_kind(
@@ -267,3 +281,305 @@ def check_withdrawal(status: DeclarationStatus, covered_by_full: bool) -> list[P
     covered by a full declaration cannot be withdrawn alone (Order 1907 p.4, p.12)."""
     problems = check_transition(status, DeclarationStatus.WITHDRAWN)
     return problems + check_not_covered(covered_by_full, "withdrawn")
+
+
+def status_after_control(status: DeclarationStatus) -> DeclarationStatus:
+    """Order 1907 p.6: control makes a registered declaration CONTROLLED and leaves any
+    other open one where it is (control again after a correction, DESIGN "Corrections").
+    Raises ``RuleViolation`` for a closed declaration."""
+    target = DeclarationStatus.CONTROLLED if status is DeclarationStatus.REGISTERED else status
+    if problems := check_transition(status, target):
+        raise RuleViolation(problems)
+    return target
+
+
+def check_refusal(status: DeclarationStatus, covered_by_full: bool) -> list[Problem]:
+    """Order 1907 p.9 refusal of an open declaration not settled through a full one."""
+    return check_transition(status, DeclarationStatus.REFUSED) + check_not_covered(
+        covered_by_full, "refused"
+    )
+
+
+def check_automatic_mode(status: DeclarationStatus) -> list[Problem]:
+    """Order 1907 p.13: the automatic mode takes a declaration not yet accounted."""
+    if status in (DeclarationStatus.REGISTERED, DeclarationStatus.CONTROLLED):
+        return []
+    return [
+        Problem(
+            "AUTOMATIC_MODE_NOT_APPLICABLE",
+            f"automatic mode runs on a registered or controlled declaration, "
+            f"not a {status.value} one",
+        )
+    ]
+
+
+# --- the declaration as filed ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GoodsItem:
+    """A goods item of a declaration and the licence line it cites (Order 1907 p.6)."""
+
+    item_no: int
+    name: str
+    hs_code: str
+    quantity: Decimal
+    unit: str
+    license_number: str
+    line_no: int
+    value: Decimal | None = None
+    currency: str | None = None
+    earlier_declaration: str | None = None
+    """The declaration under which these goods were already accounted (Order 1907 p.7)."""
+
+
+@dataclass(frozen=True)
+class ItemData(GoodsItem):
+    """A goods item as declared.  (Its fields are hashed for idempotency: never rename
+    one.)"""
+
+    permit_number: str | None = None
+    """A processing permit cited instead of a licence (DESIGN Part B, "A permit is also
+    used"): goods placed under procedure 51 against its table 3 row ``permit_row``."""
+    permit_row: int | None = None
+
+    @property
+    def cites_permit(self) -> bool:
+        return self.permit_number is not None
+
+
+@dataclass(frozen=True)
+class DeclarationData:
+    """A goods declaration as registered.  (Its fields are hashed for idempotency: never
+    rename one.)"""
+
+    number: str
+    kind: DeclarationKind
+    direction: Direction
+    procedure: str
+    customs_office: str
+    declarant_inn: str
+    items: list[ItemData]
+    first_procedure: bool = True
+    represented_inn: str | None = None
+    temporary_numbers: list[str] = field(default_factory=list)
+
+
+def check_items(items: Sequence[ItemData]) -> list[Problem]:
+    """Items numbered 1..n, each with a 10-digit HS code, a known unit, a positive
+    quantity, a positive value with currency when given, and the licence line cited."""
+    problems: list[Problem] = []
+    if not items:
+        problems.append(Problem("REQUIRED", "a declaration has at least one item", ("items",)))
+    for index, item in enumerate(items):
+        problems += [p.under("items", index) for p in check_declared_item(item, index + 1)]
+    return problems
+
+
+def check_declared_item(item: ItemData, item_no: int) -> list[Problem]:
+    """One item, the ``item_no``-th of its declaration (fields relative to the item)."""
+    problems: list[Problem] = []
+    if item.item_no != item_no:
+        problems.append(
+            Problem(
+                "INVALID_ITEM_NUMBER",
+                f"items are numbered 1, 2, ... in order; item {item_no} says {item.item_no}",
+                ("itemNo",),
+            )
+        )
+    if not item.name.strip():
+        problems.append(Problem("REQUIRED", "the goods name is required", ("name",)))
+    if len(item.hs_code) != 10 or not item.hs_code.isdigit():
+        problems.append(
+            Problem(
+                "INVALID_HS_CODE",
+                f"a declared item has a 10-digit HS code, got {item.hs_code!r}",
+                ("hsCode",),
+            )
+        )
+    problems += check_unit(item.unit, ("unit",))
+    problems += check_positive_quantity(item.quantity, ("quantity",))
+    if item.value is not None:
+        problems += check_positive_money(item.value, ("value",))
+        if item.currency is None:
+            problems.append(Problem("REQUIRED", "a value needs its currency", ("currency",)))
+    if item.currency is not None:
+        problems += check_currency_code(item.currency, ("currency",))
+    problems += check_citation(item)
+    if item.earlier_declaration is not None:
+        problems += check_declaration_number(item.earlier_declaration, ("earlierDeclaration",))
+    return problems
+
+
+def check_citation(item: ItemData) -> list[Problem]:
+    """An item cites exactly one of a licence line or a permit's table 3 row (DESIGN
+    Part B, "A permit is also used")."""
+    if item.permit_number is None:
+        if not item.license_number.strip():
+            return [Problem("REQUIRED", "the licence number is required", ("licenseNumber",))]
+        if item.line_no < 1:
+            return [Problem("REQUIRED", "the licence line is required", ("lineNo",))]
+        return []
+    if item.license_number.strip():
+        return [
+            Problem(
+                "LICENCE_OR_PERMIT",
+                "an item cites a licence or a processing permit, not both",
+                ("permitNumber",),
+            )
+        ]
+    if not item.permit_number.strip():
+        return [Problem("REQUIRED", "the permit number is required", ("permitNumber",))]
+    if item.permit_row is not None and item.permit_row < 1:
+        return [Problem("INVALID_PERMIT_ROW", "table 3 rows are numbered from 1", ("permitRow",))]
+    return []
+
+
+def check_permit_procedure(procedure: str, items: Sequence[ItemData]) -> list[Problem]:
+    """DESIGN Part B: a permit is cited by goods placed under processing on the customs
+    territory, procedure 51, only."""
+    if procedure == PROCESSING_PROCEDURE:
+        return []
+    return [
+        Problem(
+            "PERMIT_NEEDS_PROCEDURE_51",
+            f"a processing permit is cited only under procedure {PROCESSING_PROCEDURE} "
+            f"(processing on the customs territory), not {procedure}",
+            ("items", index, "permitNumber"),
+        )
+        for index, item in enumerate(items)
+        if item.cites_permit
+    ]
+
+
+def check_draft(data: DeclarationData) -> list[Problem]:
+    """A declaration's content, whichever office it is filed at: its number, procedure,
+    INNs, kind, temporary declarations and items (Order 1907 p.5-7, p.11-12)."""
+    problems = check_declaration_number(data.number, ("number",))
+    problems += check_procedure(data.procedure)
+    problems += check_inn(data.declarant_inn, ("declarantInn",))
+    if data.represented_inn is not None:
+        problems += check_inn(data.represented_inn, ("representedInn",))
+    problems += check_kind(data.kind, data.direction, data.temporary_numbers)
+    for index, number_text in enumerate(data.temporary_numbers):
+        problems += check_declaration_number(number_text, ("temporaryDeclarations", index))
+    problems += check_items(data.items)
+    problems += check_permit_procedure(data.procedure, data.items)
+    return problems
+
+
+def check_declaration(data: DeclarationData) -> list[Problem]:
+    """Everything a registration must pass before anything is written: the draft's
+    checks, and the number begins with the office it is filed at (DESIGN Part A)."""
+    return check_number_office(data.number, data.customs_office) + check_draft(data)
+
+
+def check_number_office(number_text: str, customs_office: str) -> list[Problem]:
+    """DESIGN Part A: a declaration number begins with the office it is filed at (a
+    malformed number is ``check_declaration_number``'s)."""
+    try:
+        number = parse_declaration_number(number_text)
+    except RuleViolation:
+        return []
+    if number.customs_office == customs_office:
+        return []
+    return [
+        Problem(
+            "NUMBER_OFFICE_MISMATCH",
+            f"the number begins with customs office {number.customs_office}, not {customs_office}",
+            ("number",),
+        )
+    ]
+
+
+def check_declarant(principal: Principal, declarant_inn: str) -> list[Problem]:
+    """Order 1907 p.4: a declaration is filed in the name of a declarant the key acts
+    for: a DECLARANT key its own INN only (``domain.access.acts_for``)."""
+    if acts_for(principal, declarant_inn):
+        return []
+    return [
+        Problem(
+            "NOT_YOUR_DECLARATION",
+            "a DECLARANT key registers declarations of its own INN only",
+            ("declarantInn",),
+        )
+    ]
+
+
+def check_same_registration(number: str, registered_hash: str | None, digest: str) -> list[Problem]:
+    """A declaration ``number`` registered already is registered again only with the
+    same content (``digest``: a resend under another key changes nothing; DESIGN
+    "Idempotency keys")."""
+    if registered_hash == digest:
+        return []
+    return [
+        Problem(
+            "NUMBER_ALREADY_REGISTERED",
+            f"declaration {number} is registered with other content",
+            ("number",),
+        )
+    ]
+
+
+def declaration_not_found(number: str) -> Problem:
+    """No declaration ``number`` that the principal may see (DESIGN "Holder")."""
+    return Problem("DECLARATION_NOT_FOUND", f"no declaration {number} is registered", ("number",))
+
+
+@dataclass(frozen=True, slots=True)
+class TemporaryFacts:
+    """A declaration a full one names as its temporary one (Order 1907 p.12)."""
+
+    number: str
+    kind: DeclarationKind
+    declarant_inn: str
+    status: DeclarationStatus
+    covered: bool
+
+
+def check_temporary(
+    number: str, temporary: TemporaryFacts | None, declarant_inn: str, field: FieldPath
+) -> list[Problem]:
+    """Order 1907 p.12: a temporary declaration a full one completes exists, is the same
+    declarant's, was not refused or withdrawn, and no other full one covers it."""
+    if temporary is None or temporary.kind is not DeclarationKind.TEMPORARY:
+        return [Problem("TEMPORARY_NOT_FOUND", f"no temporary declaration {number}", field)]
+    problems = []
+    if temporary.declarant_inn != declarant_inn:
+        problems.append(Problem("TEMPORARY_OF_OTHER_DECLARANT", f"{number} is another's", field))
+    if temporary.status in (DeclarationStatus.REFUSED, DeclarationStatus.WITHDRAWN):
+        problems.append(Problem("TEMPORARY_CLOSED", f"{number} is {temporary.status.value}", field))
+    if temporary.covered:
+        problems.append(temporary_covered(number, field))
+    return problems
+
+
+def temporary_covered(number: str, field: FieldPath) -> Problem:
+    """Order 1907 p.12: one full declaration completes a temporary one."""
+    return Problem("TEMPORARY_ALREADY_COVERED", f"{number} is covered by another", field)
+
+
+def check_correction(
+    status: DeclarationStatus,
+    kind: DeclarationKind,
+    covered_by_full: bool,
+    procedure: str,
+    items: Sequence[ItemData],
+) -> list[Problem]:
+    """DESIGN "Corrections": items are corrected while the declaration is open, not on a
+    temporary one a full declaration covers (p.12), citing permits only under procedure
+    51, and never after a full declaration's actualisation (withdraw it instead)."""
+    if status in FINAL_STATUSES:
+        return [Problem("DECLARATION_CLOSED", f"the declaration is {status.value}")]
+    if problems := check_not_covered(covered_by_full, "corrected"):
+        return problems
+    if problems := check_permit_procedure(procedure, items):
+        return problems
+    if status is DeclarationStatus.ACCOUNTED and kind is DeclarationKind.FULL:
+        return [
+            Problem(
+                "CORRECTION_AFTER_ACTUALISATION",
+                "withdraw the full declaration and register a new one instead",
+            )
+        ]
+    return []

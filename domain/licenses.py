@@ -3,19 +3,29 @@
 Licence data arrives as messages from EAIS or another agency (p.2, p.3): register,
 amend, suspend, resume, terminate.  These functions validate a message and decide what
 it does to a licence; storage and idempotency live outside the domain.
+
+The messages (:class:`Registration`, :class:`Amendment`, :class:`StatusMessage`) are
+hashed field by field for idempotency (``asdict``): their fields are never renamed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
 
-from domain.codes import country_code_error, currency_code_error, hs_code_error, inn_error
+from domain.codes import check_country_code, check_currency_code, check_hs_code, check_inn
 from domain.numbers import check_positive_money, check_positive_quantity
-from domain.problems import Problem
-from domain.units import unit_error
+from domain.problems import Problem, RuleViolation
+from domain.units import check_unit
+
+if TYPE_CHECKING:  # control builds on the licence's terms: no import at run time
+    from domain.control import LineFacts
+
+T = TypeVar("T")
 
 
 class LicenseStatus(StrEnum):
@@ -59,6 +69,53 @@ class LineData:
     currency: str | None = None
 
 
+@dataclass(frozen=True)
+class Party:
+    """The holder (INN and name) or the foreign counterparty (name, country) of a licence."""
+
+    name: str
+    inn: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A licence as the feed registers it (Order 1907 p.2)."""
+
+    number: str
+    type: str
+    direction: str
+    issuing_authority: str
+    holder: Party
+    valid_from: date
+    valid_to: date
+    lines: list[LineData]
+    counterparty: Party | None = None
+    control_mode: ControlMode = ControlMode.ELECTRONIC
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """Fields an amendment changes; None = unchanged (Order 1907 p.3).  Lines are matched
+    by number: a known number is replaced (its figures kept), a new number is added."""
+
+    number: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    holder: Party | None = None
+    counterparty: Party | None = None
+    lines: list[LineData] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    """Suspension, resumption or termination of a licence (Order 1907 p.9)."""
+
+    number: str
+    reason: str
+    decision_date: date | None = None
+
+
 def check_line(line: LineData) -> list[Problem]:
     """A licence line: number >= 1, a name, an HS code, a known OKEI unit, a quantity
     limit > 0 and, when present, a value limit > 0 with its currency (Order 1907 p.8:
@@ -68,21 +125,19 @@ def check_line(line: LineData) -> list[Problem]:
         problems.append(Problem("INVALID_LINE_NUMBER", "line numbers start at 1", ("lineNo",)))
     if not line.name.strip():
         problems.append(Problem("REQUIRED", "the goods name is required", ("name",)))
-    if (error := hs_code_error(line.hs_code)) is not None:
-        problems.append(Problem("INVALID_HS_CODE", error, ("hsCode",)))
-    if (error := unit_error(line.unit)) is not None:
-        problems.append(Problem("UNKNOWN_UNIT", error, ("unit",)))
+    problems += check_hs_code(line.hs_code, ("hsCode",))
+    problems += check_unit(line.unit, ("unit",))
     problems += check_positive_quantity(line.quantity_limit, ("quantityLimit",))
     if line.value_limit is not None:
         problems += check_positive_money(line.value_limit, ("valueLimit",))
         if line.currency is None:
             problems.append(Problem("REQUIRED", "a value limit needs its currency", ("currency",)))
-    if line.currency is not None and (error := currency_code_error(line.currency)) is not None:
-        problems.append(Problem("INVALID_CURRENCY", error, ("currency",)))
+    if line.currency is not None:
+        problems += check_currency_code(line.currency, ("currency",))
     return problems
 
 
-def check_lines(lines: list[LineData], *, require_some: bool = True) -> list[Problem]:
+def check_lines(lines: Sequence[LineData], *, require_some: bool = True) -> list[Problem]:
     """Every line valid, line numbers unique within the licence."""
     problems: list[Problem] = []
     if require_some and not lines:
@@ -118,9 +173,7 @@ def check_validity(valid_from: date, valid_to: date) -> list[Problem]:
 
 def check_holder(inn: str, name: str) -> list[Problem]:
     """The holder has a valid INN and a name."""
-    problems = []
-    if (error := inn_error(inn)) is not None:
-        problems.append(Problem("INVALID_INN", error, ("holder", "inn")))
+    problems = check_inn(inn, ("holder", "inn"))
     if not name.strip():
         problems.append(Problem("REQUIRED", "the holder's name is required", ("holder", "name")))
     return problems
@@ -128,9 +181,136 @@ def check_holder(inn: str, name: str) -> list[Problem]:
 
 def check_country(country: str | None) -> list[Problem]:
     """The counterparty's country, when given, is an ISO 3166 alpha-2 code."""
-    if country is not None and (error := country_code_error(country)) is not None:
-        return [Problem("INVALID_COUNTRY", error, ("counterparty", "country"))]
+    if country is None:
+        return []
+    return check_country_code(country, ("counterparty", "country"))
+
+
+def check_registration(reg: Registration) -> list[Problem]:
+    """Order 1907 p.2: every rule a registration must pass before anything is written."""
+    problems: list[Problem] = []
+    if not reg.number.strip():
+        problems.append(Problem("REQUIRED", "the licence number is required", ("number",)))
+    if not reg.issuing_authority.strip():
+        problems.append(
+            Problem("REQUIRED", "the issuing authority is required", ("issuingAuthority",))
+        )
+    problems += check_holder(reg.holder.inn or "", reg.holder.name)
+    if reg.counterparty is not None:
+        problems += check_country(reg.counterparty.country)
+    problems += check_validity(reg.valid_from, reg.valid_to)
+    problems += check_lines(reg.lines)
+    return problems
+
+
+def check_amendment(amendment: Amendment) -> list[Problem]:
+    """Order 1907 p.3: an amendment changes something, and what it states is valid."""
+    problems: list[Problem] = []
+    if (
+        amendment.valid_from is None
+        and amendment.valid_to is None
+        and amendment.holder is None
+        and amendment.counterparty is None
+        and not amendment.lines
+    ):
+        problems.append(Problem("NOTHING_TO_AMEND", "the amendment changes nothing"))
+    if amendment.holder is not None:
+        problems += check_holder(amendment.holder.inn or "", amendment.holder.name)
+    if amendment.counterparty is not None:
+        problems += check_country(amendment.counterparty.country)
+    problems += check_lines(amendment.lines, require_some=False)
+    return problems
+
+
+def check_status_message(message: StatusMessage) -> list[Problem]:
+    """Order 1907 p.9: a suspension, resumption or termination states its grounds."""
+    if not message.reason.strip():
+        return [Problem("REQUIRED", "a reason is required", ("reason",))]
     return []
+
+
+def check_registered_again(number: str, same_content: bool) -> list[Problem]:
+    """A number already registered takes only a resend of the same registration (which
+    changes nothing); changes come as an amendment (Order 1907 p.3)."""
+    if same_content:
+        return []
+    return [
+        Problem(
+            "NUMBER_ALREADY_REGISTERED",
+            f"licence {number} is already registered with other content; "
+            "send changes as an amendment",
+            ("number",),
+        )
+    ]
+
+
+def registered(number: str, license: T | None) -> T:
+    """The licence a message names; refused when no licence has that number."""
+    if license is None:
+        raise RuleViolation(
+            [Problem("LICENSE_NOT_FOUND", f"no licence {number} is registered", ("number",))]
+        )
+    return license
+
+
+def amended_validity(amendment: Amendment, valid_from: date, valid_to: date) -> tuple[date, date]:
+    """The validity period after ``amendment`` of one from ``valid_from`` to
+    ``valid_to``; refused when it would end before it starts."""
+    after = (amendment.valid_from or valid_from, amendment.valid_to or valid_to)
+    if problems := check_validity(*after):
+        raise RuleViolation(problems)
+    return after
+
+
+@dataclass(frozen=True, slots=True)
+class LimitChange:
+    """How much a message moves a line's limits (a LIMIT_CHANGE of the ledger, which
+    records limits too, so that every figure is a sum of entries)."""
+
+    line_no: int
+    quantity: Decimal
+    value: Decimal | None = None
+
+    @property
+    def moves(self) -> bool:
+        return self.quantity != 0 or bool(self.value)
+
+
+def limit_change(line: LineData, previous: LineFacts | None) -> LimitChange:
+    """The change bringing a line's limits from ``previous`` (zero for a new line) to
+    ``line``'s."""
+    old_quantity = previous.quantity_limit if previous else Decimal(0)
+    old_value = previous.value_limit if previous else None
+    value = None
+    if line.value_limit is not None:
+        value = line.value_limit - (old_value or Decimal(0))
+    return LimitChange(line.line_no, line.quantity_limit - old_quantity, value)
+
+
+def amended_limits(
+    lines: Sequence[LineData], current: Mapping[int, LineFacts]
+) -> list[LimitChange]:
+    """Order 1907 p.3: the limit changes of the amended ``lines`` (a known line number
+    replaces that line, a new one adds a line); the amendment is authoritative, so a limit
+    may go below what is accounted (DESIGN "Authoritative amendments").  Refused when a
+    line with accounting would change its unit."""
+    changes = []
+    for index, line in enumerate(lines):
+        previous = current.get(line.line_no)
+        if previous and previous.unit != line.unit and previous.quantity_accounted != 0:
+            raise RuleViolation(
+                [
+                    Problem(
+                        "UNIT_CHANGE_WITH_ACCOUNTING",
+                        f"line {line.line_no} has {previous.quantity_accounted} accounted in "
+                        f"unit {previous.unit}; its unit cannot change",
+                        ("lines", index, "unit"),
+                    )
+                ]
+            )
+        if (change := limit_change(line, previous)).moves:
+            changes.append(change)
+    return changes
 
 
 _TRANSITIONS: dict[LicenseEvent, tuple[set[LicenseStatus], LicenseStatus | None]] = {
@@ -145,14 +325,18 @@ _TRANSITIONS: dict[LicenseEvent, tuple[set[LicenseStatus], LicenseStatus | None]
 }
 
 
-def status_after(current: LicenseStatus, event: LicenseEvent) -> LicenseStatus | Problem:
-    """The status a feed message leads to, or why it cannot apply (Order 1907 p.9:
+def status_after(current: LicenseStatus, event: LicenseEvent) -> LicenseStatus:
+    """The status a feed message leads to; refused when it cannot apply (Order 1907 p.9:
     suspension and termination; a terminated licence takes no further message)."""
     allowed_from, target = _TRANSITIONS[event]
     if current not in allowed_from:
-        return Problem(
-            "INVALID_STATUS_TRANSITION",
-            f"a licence that is {current.value} does not take a {event.value} message",
+        raise RuleViolation(
+            [
+                Problem(
+                    "INVALID_STATUS_TRANSITION",
+                    f"a licence that is {current.value} does not take a {event.value} message",
+                )
+            ]
         )
     return target or current
 
@@ -161,6 +345,13 @@ def line_available(limit: Decimal, accounted: Decimal) -> Decimal:
     """What can still be written off a line; negative when an authoritative amendment
     lowered the limit below what is accounted (DESIGN "Authoritative amendments")."""
     return limit - accounted
+
+
+def shown_available(available: Decimal) -> tuple[Decimal, Decimal]:
+    """What a line shows of its ``available`` figure: what can still be written off,
+    never below zero, and the excess accounted above a limit an authoritative amendment
+    lowered (DESIGN "Authoritative amendments")."""
+    return max(available, Decimal(0)), max(-available, Decimal(0))
 
 
 def line_is_exhausted(
@@ -184,15 +375,3 @@ def license_state(status: LicenseStatus, exhausted: bool) -> str:
     if status is LicenseStatus.ACTIVE and exhausted:
         return "EXHAUSTED"
     return status.value
-
-
-def is_accountable(control_mode: ControlMode) -> Problem | None:
-    """Order 1907 p.2: licences put on control before the Technology are outside it; they
-    are stored but refused for accounting with this reason."""
-    if control_mode is ControlMode.LEGACY:
-        return Problem(
-            "LICENSE_LEGACY",
-            "the licence was put on control before Order 1907 came into force (p.2) and is "
-            "not controlled or accounted electronically",
-        )
-    return None

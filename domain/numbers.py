@@ -6,34 +6,14 @@ Values are :class:`decimal.Decimal` from the wire (decimal strings) to the datab
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from domain.problems import FieldPath, Problem
 
 QUANTITY_DECIMALS = 6
 MONEY_DECIMALS = 2
-#: Decimal128 holds 34 significant digits; we keep well inside it.
+#: Decimal128 holds 34 significant digits; a value from the wire keeps well inside it.
 MAX_DIGITS = 28
-
-_PLAIN_DECIMAL = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$")
-
-
-def parse_plain_decimal(text: str) -> Decimal:
-    """Parse a decimal written plainly (``"12.500"``, ``"-3"``): no exponent, no sign
-    ``+``, no leading zeros, no NaN or infinity.  Raises ``ValueError`` otherwise."""
-    if not isinstance(text, str) or not _PLAIN_DECIMAL.match(text):
-        raise ValueError(
-            f'{text!r} is not a plain decimal string such as "12.5" '
-            "(digits, an optional '-' and an optional fractional part)"
-        )
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - the regex already excludes these
-        raise ValueError(f"{text!r} is not a decimal") from exc
-    if len(value.as_tuple().digits) > MAX_DIGITS:
-        raise ValueError(f"{text!r} has more than {MAX_DIGITS} significant digits")
-    return value
 
 
 def decimals_of(value: Decimal) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.problems import FieldPath, Problem
+
 
 @dataclass(frozen=True, slots=True)
 class Unit:
@@ -46,11 +48,22 @@ UNITS: dict[str, Unit] = {
 }
 
 
-def unit_error(code: str) -> str | None:
-    """Why ``code`` is not a known OKEI unit code, or None."""
+def check_unit(code: str, field: FieldPath = ()) -> list[Problem]:
+    """A unit is given by a known OKEI code."""
     if code in UNITS:
-        return None
-    return f"unknown unit {code!r}: expected an OKEI code such as 166 (kg) or 796 (pieces)"
+        return []
+    return [
+        Problem(
+            "UNKNOWN_UNIT",
+            f"unknown unit {code!r}: expected an OKEI code such as 166 (kg) or 796 (pieces)",
+            field,
+        )
+    ]
+
+
+def unit_error(code: str) -> str | None:
+    """Deprecated: the message of ``check_unit`` (until every caller uses it)."""
+    return next((p.message for p in check_unit(code)), None)
 
 
 def convert_quantity(quantity: Decimal, from_code: str, to_code: str) -> Decimal | None:

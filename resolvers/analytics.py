@@ -14,8 +14,10 @@ from typing import Annotated, Any
 
 import strawberry
 
+from domain.analytics import check_hs_prefix_length, check_period
+from domain.problems import Problem
 from resolvers.context import Info
-from resolvers.licenses import license_query
+from resolvers.licenses import hs_code_range, license_query
 from schema.analytics import RefusalCount, UtilisationGroupBy, UtilisationRow
 from schema.declarations.enums import RefusalGround
 from schema.errors import PublicError
@@ -31,9 +33,9 @@ class InvalidArgument(PublicError):
     code = "INVALID_ARGUMENT"
 
 
-def _hs_range(prefix: str) -> Document:
-    """Codes starting with ``prefix`` as a range (as ``license_query`` does)."""
-    return {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+def _refuse_if(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidArgument(problems[0].message)
 
 
 def utilisation_pipeline(
@@ -51,7 +53,7 @@ def utilisation_pipeline(
     }[group_by]
     pipeline: list[Document] = [{"$match": match}, {"$unwind": "$lines"}]
     if hs_code_prefix is not None:
-        pipeline.append({"$match": {"lines.hsCode": _hs_range(hs_code_prefix)}})
+        pipeline.append({"$match": {"lines.hsCode": hs_code_range(hs_code_prefix)}})
     sums = ("quantityLimit", "accounted", "released", "available", "excess")
     pipeline += [
         # 1. per licence, key and unit
@@ -126,8 +128,7 @@ async def license_utilisation(
     ] = None,
 ) -> list[UtilisationRow]:
     """Licence utilisation per group and unit."""
-    if not 2 <= hs_prefix_length <= 10:
-        raise InvalidArgument(f"hsPrefixLength must be 2 to 10, got {hs_prefix_length}")
+    _refuse_if(check_hs_prefix_length(hs_prefix_length))
     match = license_query(filter, info.context.principal)
     prefix = filter.hs_code_prefix if filter is not None else None
     pipeline = utilisation_pipeline(match, group_by, hs_prefix_length, prefix)
@@ -169,8 +170,7 @@ async def refusals_by_ground(
     to: Annotated[DateTime, strawberry.argument(description="End of the period (excluded).")],
 ) -> list[RefusalCount]:
     """Refusals of release (Order 1907 p.9) per ground in a period."""
-    if to <= from_:
-        raise InvalidArgument("`to` must be later than `from`")
+    _refuse_if(check_period(from_, to))
     cursor = await info.context.db.declarations.aggregate(refusals_pipeline(from_, to))
     return [
         RefusalCount(ground=RefusalGround(row["_id"]), declarations=row["declarations"])

@@ -1,18 +1,16 @@
 """Resolvers of licensed goods control (Order 1907 p.4-13): thin translations between
-GraphQL and :class:`services.declarations.Declarations`."""
+GraphQL and :class:`services.declarations.Declarations` (``info.context.services``)."""
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 
-from domain.access import Role
-from domain.accounting import Ground
 from domain.problems import Problem
 from resolvers.connections import build_connection
 from resolvers.context import Info
+from resolvers.payloads import payload
 from schema.declarations import payloads as p
 from schema.declarations.inputs import (
     CorrectDeclarationInput,
@@ -26,7 +24,7 @@ from schema.declarations.inputs import (
 )
 from schema.declarations.types import Declaration, DeclarationConnection
 from schema.declarations.types import Discrepancy as DiscrepancyType
-from schema.errors import Forbidden, user_errors
+from schema.errors import Forbidden
 from schema.relay import (
     AFTER,
     BEFORE,
@@ -35,46 +33,18 @@ from schema.relay import (
     parse_typed_id,
 )
 from schema.scalars import Decimal as ScalarDecimal
-from services.declarations import Declarations
-from services.declarations import discrepancy_doc as _discrepancy_doc
+from services.access import Owned
+from services.documents.declarations import discrepancy_doc
 from services.pagination import all_of
-from services.transactions import Outcome
 
 Document = dict[str, Any]
 INPUT = strawberry.argument(description="The operation.")
 
 
-def _service(info: Info) -> Declarations:
-    ctx = info.context
-    return Declarations(
-        ctx.client,
-        ctx.db,
-        ctx.principal,
-        ctx.now,
-        release_hours=ctx.config.release_hours,
-        permit_max_term_months=ctx.config.permit_max_term_months,
-        queue_license_writes=ctx.config.queue_license_writes,
-    )
-
-
-def _visible(info: Info, doc: Document | None) -> bool:
-    principal = info.context.principal
-    if doc is None:
-        return False
-    return principal.role is not Role.DECLARANT or doc["declarantInn"] == principal.inn
-
-
-async def _payload(info: Info, outcome: Outcome, payload: Any) -> Any:
-    """The mutation's payload: the declaration as it is now and its typed user errors."""
-    declaration = None
-    if outcome.result is not None:
-        doc = await info.context.db.declarations.find_one({"_id": outcome.result["declarationId"]})
-        declaration = Declaration.from_doc(doc) if doc else None
-    return payload(
-        declaration=declaration,
-        user_errors=user_errors(*p.ERRORS_OF[payload], outcome.problems),
-        replayed=outcome.replayed,
-    )
+def _shown(info: Info, doc: Document | None) -> Declaration | None:
+    """The declaration, when the principal sees it (else as if it did not exist)."""
+    seen = info.context.access.visible(Owned.DECLARATION, doc)
+    return Declaration.from_doc(seen) if seen is not None else None
 
 
 async def register_declaration(
@@ -82,80 +52,87 @@ async def register_declaration(
 ) -> p.RegisterDeclarationPayload:
     """Register a declaration; with CUSTOMS_AUTO_MODE_ON_REGISTRATION the automatic mode
     (p.13) runs right after, under a key derived from the registration's."""
-    service = _service(info)
+    service = info.context.services.declarations
     outcome = await service.register(input.idempotency_key, input.declaration.to_data())
     if outcome.result is not None and info.context.config.auto_mode_on_registration:
         number = input.declaration.number.strip()
         await service.automatic(f"{input.idempotency_key}#auto", number)
-    return await _payload(info, outcome, p.RegisterDeclarationPayload)
+    return await payload(info, outcome, p.RegisterDeclarationPayload)
 
 
 async def control_declaration(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.ControlDeclarationPayload:
-    outcome = await _service(info).control(input.idempotency_key, input.number.strip())
-    return await _payload(info, outcome, p.ControlDeclarationPayload)
+    outcome = await info.context.services.declarations.control(
+        input.idempotency_key, input.number.strip()
+    )
+    return await payload(info, outcome, p.ControlDeclarationPayload)
 
 
 async def account_declaration(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.AccountDeclarationPayload:
-    outcome = await _service(info).account(input.idempotency_key, input.number.strip())
-    return await _payload(info, outcome, p.AccountDeclarationPayload)
+    outcome = await info.context.services.declarations.account(
+        input.idempotency_key, input.number.strip()
+    )
+    return await payload(info, outcome, p.AccountDeclarationPayload)
 
 
 async def release_declaration(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.ReleaseDeclarationPayload:
-    outcome = await _service(info).release(input.idempotency_key, input.number.strip())
-    return await _payload(info, outcome, p.ReleaseDeclarationPayload)
+    outcome = await info.context.services.declarations.release(
+        input.idempotency_key, input.number.strip()
+    )
+    return await payload(info, outcome, p.ReleaseDeclarationPayload)
 
 
 async def refuse_release(
     info: Info, input: Annotated[RefuseReleaseInput, INPUT]
 ) -> p.RefuseReleasePayload:
-    grounds = [Ground(cast(Enum, g).name) for g in input.grounds]
-    outcome = await _service(info).refuse(
-        input.idempotency_key, input.number.strip(), grounds, input.reason
+    outcome = await info.context.services.declarations.refuse(
+        input.idempotency_key, input.number.strip(), input.grounds, input.reason
     )
-    return await _payload(info, outcome, p.RefuseReleasePayload)
+    return await payload(info, outcome, p.RefuseReleasePayload)
 
 
 async def withdraw_declaration(
     info: Info, input: Annotated[WithdrawDeclarationInput, INPUT]
 ) -> p.WithdrawDeclarationPayload:
-    outcome = await _service(info).withdraw(
+    outcome = await info.context.services.declarations.withdraw(
         input.idempotency_key, input.number.strip(), input.reason
     )
-    return await _payload(info, outcome, p.WithdrawDeclarationPayload)
+    return await payload(info, outcome, p.WithdrawDeclarationPayload)
 
 
 async def correct_declaration(
     info: Info, input: Annotated[CorrectDeclarationInput, INPUT]
 ) -> p.CorrectDeclarationPayload:
-    outcome = await _service(info).correct(
+    outcome = await info.context.services.declarations.correct(
         input.idempotency_key,
         input.number.strip(),
         [item.to_data() for item in input.items],
         input.reason,
     )
-    return await _payload(info, outcome, p.CorrectDeclarationPayload)
+    return await payload(info, outcome, p.CorrectDeclarationPayload)
 
 
 async def extend_release_deadline(
     info: Info, input: Annotated[ExtendReleaseDeadlineInput, INPUT]
 ) -> p.ExtendReleaseDeadlinePayload:
-    outcome = await _service(info).extend_deadline(
+    outcome = await info.context.services.declarations.extend_deadline(
         input.idempotency_key, input.number.strip(), input.hours, input.reason
     )
-    return await _payload(info, outcome, p.ExtendReleaseDeadlinePayload)
+    return await payload(info, outcome, p.ExtendReleaseDeadlinePayload)
 
 
 async def run_automatic_mode(
     info: Info, input: Annotated[DeclarationOperationInput, INPUT]
 ) -> p.RunAutomaticModePayload:
-    outcome = await _service(info).automatic(input.idempotency_key, input.number.strip())
-    return await _payload(info, outcome, p.RunAutomaticModePayload)
+    outcome = await info.context.services.declarations.automatic(
+        input.idempotency_key, input.number.strip()
+    )
+    return await payload(info, outcome, p.RunAutomaticModePayload)
 
 
 # --- queries ---------------------------------------------------------------------------
@@ -164,29 +141,24 @@ async def run_automatic_mode(
 async def declaration_by_number(
     info: Info, number: Annotated[str, strawberry.argument(description="Declaration number.")]
 ) -> Declaration | None:
-    doc = await info.context.loaders.declaration_by_number.load(number)
-    return Declaration.from_doc(doc) if _visible(info, doc) else None
+    return _shown(info, await info.context.loaders.declaration_by_number.load(number))
 
 
 async def declaration_by_id(
     info: Info,
     id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
 ) -> Declaration | None:
-    doc = await info.context.loaders.declaration_by_id.load(parse_typed_id(id, "Declaration"))
-    return Declaration.from_doc(doc) if _visible(info, doc) else None
+    object_id = parse_typed_id(id, "Declaration")
+    return _shown(info, await info.context.loaders.declaration_by_id.load(object_id))
 
 
 async def load_declaration_node(info: Info, object_id: Any) -> Declaration | None:
-    doc = await info.context.loaders.declaration_by_id.load(object_id)
-    return Declaration.from_doc(doc) if _visible(info, doc) else None
+    return _shown(info, await info.context.loaders.declaration_by_id.load(object_id))
 
 
 def declaration_query(filter_: DeclarationFilter | None, info: Info) -> Document:
     """The MongoDB filter of a declarations list (each part served by an index)."""
-    parts: list[Document] = []
-    principal = info.context.principal
-    if principal.role is Role.DECLARANT:
-        parts.append({"declarantInn": principal.inn})
+    parts: list[Document] = [info.context.access.filter(Owned.DECLARATION)]
     if filter_ is not None:
         if filter_.status:
             parts.append({"status": {"$in": [s.name for s in filter_.status]}})
@@ -242,21 +214,19 @@ async def preview_declaration(
     ],
 ) -> p.DeclarationPreview:
     """Control and accounting for a draft, nothing written (declarants' dry run)."""
-    principal = info.context.principal
     data = declaration.to_data()
-    if principal.role is Role.DECLARANT and data.declarant_inn != principal.inn:
+    if not info.context.access.sees_holder(data.declarant_inn):
         raise Forbidden("a DECLARANT key previews declarations of its own INN only")
-    service = _service(info)
-    problems, found, movements, accounting = await service.preview(data)
+    preview = await info.context.services.declarations.preview(data)
 
     def problem(x: Problem) -> p.PreviewProblem:
         field = ["declaration", *(str(part) for part in x.field)] if x.field else []
         return p.PreviewProblem(code=x.code, message=x.message, field=field)
 
     return p.DeclarationPreview(
-        input_errors=[problem(x) for x in problems],
-        discrepancies=[DiscrepancyType.from_doc(_discrepancy_doc(d)) for d in found],
-        accounting_required=not problems and service.accounting_required_for(data),
+        input_errors=[problem(x) for x in preview.input_problems],
+        discrepancies=[DiscrepancyType.from_doc(discrepancy_doc(d)) for d in preview.discrepancies],
+        accounting_required=preview.accounting_required,
         planned_entries=[
             p.PlannedEntry(
                 license_number=m.license_number,
@@ -266,7 +236,7 @@ async def preview_declaration(
                 quantity=ScalarDecimal(m.quantity),
                 value=None if m.value is None else ScalarDecimal(m.value),
             )
-            for m in movements
+            for m in preview.movements
         ],
-        accounting_errors=[problem(x) for x in accounting],
+        accounting_errors=[problem(x) for x in preview.accounting_problems],
     )

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain.access import Role
 from resolvers.connections import build_connection
 from resolvers.context import Info
 from schema.ledger import (
@@ -21,7 +20,7 @@ from schema.ledger import (
 from schema.relay import AFTER, BEFORE, FIRST, LAST, check_page_arguments
 from services.access import Owned
 from services.ledger import verify_license
-from services.pagination import BadCursor, Page, _decode_cursor
+from services.pagination import BadCursor, Page, decode_cursor
 
 Document = dict[str, Any]
 
@@ -49,12 +48,12 @@ async def _ledger_window(
     head: int = license.get("ledgerSeq", 0)
     try:
         if last is not None and first is None:  # backward: ascending after ``before``
-            low = _decode_cursor(before, True)[0] + 1 if before is not None else 1
+            low = decode_cursor(before, True)[0] + 1 if before is not None else 1
             high = min(head, low + last)
             size, order = last, 1
         else:
             assert first is not None
-            high = _decode_cursor(after, True)[0] - 1 if after is not None else head
+            high = decode_cursor(after, True)[0] - 1 if after is not None else head
             low = max(1, high - first)
             size, order = first, -1
     except (BadCursor, TypeError):
@@ -188,17 +187,9 @@ async def accounting_notifications(
     query: Document = {}
     if license_number is not None:
         query["licenseNumbers"] = license_number
-    if declaration_number is not None:
-        query["declarationNumber"] = declaration_number
-    principal = info.context.principal
-    if principal.role is Role.DECLARANT:
-        own = info.context.db.declarations.find({"declarantInn": principal.inn}, {"number": 1})
-        numbers = [d["number"] async for d in own]
-        # Flat (SecantusDB plans no index for a top-level $and): a declaration number
-        # asked for is kept when it is the declarant's own, else nothing matches.
-        if declaration_number is not None:
-            numbers = [declaration_number] if declaration_number in numbers else []
-        query["declarationNumber"] = {"$in": numbers}
+    # Flat (SecantusDB plans no index for a top-level $and): the declaration asked for
+    # and the principal's own are one condition on declarationNumber.
+    query |= await info.context.services.declarations.notifications_filter(declaration_number)
     return await build_connection(
         NotificationConnection,
         info.context.db.notifications,
@@ -216,11 +207,6 @@ async def accounting_notifications(
 
 async def load_notification_node(info: Info, object_id: Any) -> AccountingNotification | None:
     doc = await info.context.loaders.notification_by_id.load(object_id)
-    if doc is None:
+    if doc is None or not await info.context.services.declarations.sees_notification(doc):
         return None
-    principal = info.context.principal
-    if principal.role is Role.DECLARANT:
-        declaration = await info.context.loaders.declaration_by_id.load(doc["declarationId"])
-        if declaration is None or declaration["declarantInn"] != principal.inn:
-            return None
     return AccountingNotification.from_doc(doc)

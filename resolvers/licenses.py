@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import strawberry
 from bson import ObjectId
 
-from domain.access import Principal, Role
+from domain.access import Principal
+from domain.codes import check_hs_code_prefix
+from domain.licenses import Amendment, LicenseEvent, Registration, StatusMessage
 from domain.licenses import ControlMode as DomainControlMode
-from domain.licenses import LicenseEvent
 from resolvers.connections import build_connection
 from resolvers.context import Info
-from schema.errors import InvalidPagination, user_errors
+from resolvers.payloads import payload
+from schema.errors import InvalidPagination
 from schema.licenses.enums import LicenseOrderField, LicenseStatus
 from schema.licenses.inputs import (
     AmendLicenseInput,
@@ -23,14 +24,8 @@ from schema.licenses.inputs import (
     RegisterLicenseInput,
 )
 from schema.licenses.payloads import (
-    AmendLicenseError,
-    AmendLicenseErrorCode,
     AmendLicensePayload,
-    LicenseStatusError,
-    LicenseStatusErrorCode,
     LicenseStatusPayload,
-    RegisterLicenseError,
-    RegisterLicenseErrorCode,
     RegisterLicensePayload,
 )
 from schema.licenses.types import License, LicenseConnection
@@ -42,45 +37,37 @@ from schema.relay import (
     OrderDirection,
     parse_typed_id,
 )
-from services.access import Owned
-from services.licenses import (
-    Amendment,
-    LicenseFeed,
-    Registration,
-    StatusMessage,
-    as_datetime,
-)
+from services.access import Access, Owned
+from services.licenses import as_datetime
 from services.pagination import all_of
-from services.transactions import Outcome
 
 Document = dict[str, Any]
 MESSAGE = strawberry.argument(description="The feed message.")
 
 
-def _visibility_filter(principal: Principal) -> Document:
-    return {"holder.inn": principal.inn} if principal.role is Role.DECLARANT else {}
+def _visible(info: Info, doc: Document | None) -> License | None:
+    """The licence as the principal may see it: another holder's is as if it did not
+    exist (DESIGN "Holder")."""
+    shown = info.context.access.visible(Owned.LICENSE, doc)
+    return None if shown is None else License.from_doc(shown)
 
 
 async def license_by_number(
     info: Info, number: Annotated[str, strawberry.argument(description="Licence number.")]
 ) -> License | None:
-    doc = await info.context.loaders.license_by_number.load(number)
-    return License.from_doc(doc) if info.context.access.sees(Owned.LICENSE, doc) else None
+    return _visible(info, await info.context.loaders.license_by_number.load(number))
+
+
+async def load_license_node(info: Info, object_id: ObjectId) -> License | None:
+    """``node(id:)`` for licences."""
+    return _visible(info, await info.context.loaders.license_by_id.load(object_id))
 
 
 async def license_by_id(
     info: Info,
     id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
 ) -> License | None:
-    object_id = parse_typed_id(id, "License")
-    doc = await info.context.loaders.license_by_id.load(object_id)
-    return License.from_doc(doc) if info.context.access.sees(Owned.LICENSE, doc) else None
-
-
-async def load_license_node(info: Info, object_id: ObjectId) -> License | None:
-    """``node(id:)`` for licences."""
-    doc = await info.context.loaders.license_by_id.load(object_id)
-    return License.from_doc(doc) if info.context.access.sees(Owned.LICENSE, doc) else None
+    return await load_license_node(info, parse_typed_id(id, "License"))
 
 
 _ORDER_FIELDS: dict[LicenseOrderField, tuple[str, bool]] = {
@@ -102,30 +89,36 @@ def _status_query(statuses: list[LicenseStatus]) -> Document:
     return {"state": wanted[0]} if len(wanted) == 1 else {"state": {"$in": wanted}}
 
 
+def hs_code_range(prefix: str) -> Document:
+    """HS codes starting with ``prefix``, as a range, not a regex: an index range scan on
+    every MongoDB-wire server.  The bound raises the last digit past "9" (":" follows
+    it), so "99" works."""
+    return {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+
+
 def license_query(filter_: LicenseFilter | None, principal: Principal) -> Document:
-    """The MongoDB filter of a licences list; each part is served by an index."""
-    parts: list[Document] = []
-    if visibility := _visibility_filter(principal):
-        parts.append(visibility)
+    """The MongoDB filter of a licences list, within the licences ``principal`` sees;
+    each part is served by an index."""
+    access = Access(principal)
+    parts = [access.filter(Owned.LICENSE)]
     if filter_ is not None:
         if filter_.status:
             parts.append(_status_query(filter_.status))
         if filter_.direction is not None:
             parts.append({"direction": filter_.direction.name})
         if filter_.holder_inn is not None:
-            if visibility and visibility["holder.inn"] != filter_.holder_inn:
+            holder = access.narrowed(Owned.LICENSE, filter_.holder_inn)
+            if holder is None:
                 return NOTHING  # a DECLARANT asking for another holder's licences
-            parts.append({"holder.inn": filter_.holder_inn})
+            parts.append(holder)
         if filter_.hs_code_prefix is not None:
             prefix = filter_.hs_code_prefix
-            if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
-                raise InvalidPagination("hsCodePrefix must be 2 to 10 digits", "INVALID_FILTER")
-            # A range, not a regex: an index range scan on every MongoDB-wire server.
-            # The bound raises the last digit past "9" (":" follows it), so "99" works.
+            if problems := check_hs_code_prefix(prefix):
+                raise InvalidPagination(problems[0].message, "INVALID_FILTER")
             # $elemMatch makes both bounds hold for one line (else "7409" and "3004"
             # together pass "7408"); the plain range before it is for SecantusDB, which
             # serves it by the index and plans none for $elemMatch.
-            codes = {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+            codes = hs_code_range(prefix)
             parts.append({"lines.hsCode": codes, "lines": {"$elemMatch": {"hsCode": codes}}})
         if filter_.valid_on is not None:
             day = as_datetime(filter_.valid_on)
@@ -163,29 +156,6 @@ async def licenses(
     )
 
 
-def _feed(info: Info) -> LicenseFeed:
-    ctx = info.context
-    return LicenseFeed(ctx.client, ctx.db, ctx.principal, ctx.now)
-
-
-async def _payload(
-    info: Info,
-    outcome: Outcome,
-    payload: Callable[..., Any],
-    error_type: Any,
-    codes: Any,
-) -> Any:
-    license_ = None
-    if outcome.result is not None:
-        doc = await info.context.db.licenses.find_one({"_id": outcome.result["licenseId"]})
-        license_ = License.from_doc(doc) if doc else None
-    return payload(
-        license=license_,
-        user_errors=user_errors(error_type, codes, outcome.problems),
-        replayed=outcome.replayed,
-    )
-
-
 async def register_license(
     info: Info, input: Annotated[RegisterLicenseInput, MESSAGE]
 ) -> RegisterLicensePayload:
@@ -201,10 +171,8 @@ async def register_license(
         control_mode=DomainControlMode(input.control_mode.name),
         lines=[line.to_domain() for line in input.lines],
     )
-    outcome = await _feed(info).register(input.message_id, registration)
-    return await _payload(
-        info, outcome, RegisterLicensePayload, RegisterLicenseError, RegisterLicenseErrorCode
-    )
+    outcome = await info.context.services.licenses.register(input.message_id, registration)
+    return await payload(info, outcome, RegisterLicensePayload)
 
 
 async def amend_license(
@@ -218,10 +186,8 @@ async def amend_license(
         counterparty=input.counterparty.to_party() if input.counterparty else None,
         lines=[line.to_domain() for line in input.lines or []],
     )
-    outcome = await _feed(info).amend(input.message_id, amendment)
-    return await _payload(
-        info, outcome, AmendLicensePayload, AmendLicenseError, AmendLicenseErrorCode
-    )
+    outcome = await info.context.services.licenses.amend(input.message_id, amendment)
+    return await payload(info, outcome, AmendLicensePayload)
 
 
 async def _status(
@@ -230,10 +196,8 @@ async def _status(
     message = StatusMessage(
         number=input.number.strip(), reason=input.reason, decision_date=input.decision_date
     )
-    outcome = await _feed(info).set_status(input.message_id, event, message)
-    return await _payload(
-        info, outcome, LicenseStatusPayload, LicenseStatusError, LicenseStatusErrorCode
-    )
+    outcome = await info.context.services.licenses.set_status(input.message_id, event, message)
+    return await payload(info, outcome, LicenseStatusPayload)
 
 
 async def suspend_license(

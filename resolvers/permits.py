@@ -11,12 +11,15 @@ from typing import Annotated, Any
 import strawberry
 from bson import ObjectId
 
-from domain.access import Principal, Role
-from domain.permits.form import MarkKind
-from domain.problems import Problem
+from domain.access import Principal
+from domain.codes import check_hs_code_prefix
+from domain.permits.form import MarkKind, Transfer
+from domain.permits.operations import Mark
 from domain.units import UNITS
 from resolvers.connections import build_connection
 from resolvers.context import Info
+from resolvers.licenses import NOTHING
+from resolvers.payloads import payload
 from schema.errors import InvalidPagination
 from schema.permits import payloads as p
 from schema.permits.enums import CustomsOfficeKind, PermitOrderField, PermitStatus
@@ -52,10 +55,9 @@ from schema.relay import (
 )
 from schema.scalars import CustomsOfficeCode
 from schema.scalars import Decimal as ScalarDecimal
-from services.customs_offices import CustomsOffices
+from services.access import Access, Owned
 from services.pagination import all_of
 from services.permit_documents import as_datetime
-from services.permits import Mark, TransferDecision, can_see_permit, for_request
 from services.transactions import Outcome
 
 Document = dict[str, Any]
@@ -64,248 +66,134 @@ NUMBER = strawberry.argument(description="The permit's registration number (p.2)
 FILTER = strawberry.argument(description="Conditions; all must hold.")
 
 
-def _errors(error_type: Any, codes: Any, problems: list[Problem]) -> list[Any]:
-    """Typed user errors.  Paths of input fields start with ``input``; the paths that
-    ``issuePermit`` reports in the stored permit start with ``permit`` as they are (the
-    operation's input has no form); a code missing from the mutation's enum fails loudly."""
-    return [
-        error_type(
-            code=codes(problem.code),
-            message=problem.message,
-            field=[str(part) for part in problem.field],
-        )
-        for problem in problems
-    ]
-
-
-def _under_input(problems: list[Problem]) -> list[Problem]:
-    return [problem.under("input") if problem.field else problem for problem in problems]
-
-
-async def _permit_payload(
-    info: Info,
-    outcome: Outcome,
-    payload: Any,
-    error: Any,
-    codes: Any,
-    *,
-    form_in_input: bool = True,
-) -> Any:
-    permit = None
-    if outcome.result is not None:
-        doc = await info.context.db.permits.find_one({"_id": outcome.result["permitId"]})
-        permit = ProcessingPermit.from_doc(doc) if doc else None
-    problems = outcome.problems
-    if form_in_input:
-        problems = _under_input(problems)
-    else:
-        problems = [
-            pr if pr.field[:1] == ("permit",) or not pr.field else pr.under("input")
-            for pr in problems
-        ]
-    return payload(
-        permit=permit,
-        user_errors=_errors(error, codes, problems),
-        replayed=outcome.replayed,
-    )
-
-
 # --- mutations ---------------------------------------------------------------------------
 
 
 async def create_permit_draft(
     info: Info, input: Annotated[CreatePermitDraftInput, INPUT]
 ) -> p.CreatePermitDraftPayload:
-    outcome = await for_request(info.context).create_draft(
+    outcome = await info.context.services.permits.create_draft(
         input.idempotency_key, input.permit.to_domain()
     )
-    return await _permit_payload(
-        info,
-        outcome,
-        p.CreatePermitDraftPayload,
-        p.CreatePermitDraftError,
-        p.c.CreatePermitDraftErrorCode,
-    )
+    return await payload(info, outcome, p.CreatePermitDraftPayload)
 
 
 async def update_permit_draft(
     info: Info, input: Annotated[UpdatePermitDraftInput, INPUT]
 ) -> p.UpdatePermitDraftPayload:
-    outcome = await for_request(info.context).edit_draft(
+    outcome = await info.context.services.permits.edit_draft(
         input.idempotency_key,
         parse_typed_id(input.id, "ProcessingPermit"),
         input.permit.to_domain(),
         input.expected_revision,
     )
-    return await _permit_payload(
-        info,
-        outcome,
-        p.UpdatePermitDraftPayload,
-        p.UpdatePermitDraftError,
-        p.c.UpdatePermitDraftErrorCode,
-    )
+    return await payload(info, outcome, p.UpdatePermitDraftPayload)
 
 
 async def issue_permit(
     info: Info, input: Annotated[IssuePermitInput, INPUT]
 ) -> p.IssuePermitPayload:
-    outcome = await for_request(info.context).issue(
+    outcome = await info.context.services.permits.issue(
         input.idempotency_key, parse_typed_id(input.id, "ProcessingPermit")
     )
-    return await _permit_payload(
-        info,
-        outcome,
-        p.IssuePermitPayload,
-        p.IssuePermitError,
-        p.c.IssuePermitErrorCode,
-        form_in_input=False,
-    )
+    return await payload(info, outcome, p.IssuePermitPayload, stored="permit")
 
 
 async def amend_permit(
     info: Info, input: Annotated[AmendPermitInput, INPUT]
 ) -> p.AmendPermitPayload:
-    outcome = await for_request(info.context).amend(
+    outcome = await info.context.services.permits.amend(
         input.idempotency_key,
         input.number.strip(),
         input.permit.to_domain(),
         input.reason,
         input.expected_revision,
     )
-    return await _permit_payload(
-        info, outcome, p.AmendPermitPayload, p.AmendPermitError, p.c.AmendPermitErrorCode
-    )
+    return await payload(info, outcome, p.AmendPermitPayload)
 
 
 async def transfer_permit(
     info: Info, input: Annotated[TransferPermitInput, INPUT]
 ) -> p.TransferPermitPayload:
-    decision = TransferDecision(
-        input.new_holder.to_domain(), input.decision_number, input.decision_date
-    )
-    outcome = await for_request(info.context).transfer(
+    decision = Transfer(input.new_holder.to_domain(), input.decision_number, input.decision_date)
+    outcome = await info.context.services.permits.transfer(
         input.idempotency_key, input.number.strip(), decision
     )
-    return await _permit_payload(
-        info,
-        outcome,
-        p.TransferPermitPayload,
-        p.TransferPermitError,
-        p.c.TransferPermitErrorCode,
-    )
+    return await payload(info, outcome, p.TransferPermitPayload)
 
 
 async def fix_permit_term(
     info: Info, input: Annotated[FixPermitTermInput, INPUT]
 ) -> p.FixPermitTermPayload:
-    outcome = await for_request(info.context).fix_term(
+    outcome = await info.context.services.permits.fix_term(
         input.idempotency_key, input.number.strip(), input.start_date
     )
-    return await _permit_payload(
-        info, outcome, p.FixPermitTermPayload, p.FixPermitTermError, p.c.FixPermitTermErrorCode
-    )
+    return await payload(info, outcome, p.FixPermitTermPayload)
 
 
 async def extend_permit_term(
     info: Info, input: Annotated[ExtendPermitTermInput, INPUT]
 ) -> p.ExtendPermitTermPayload:
-    outcome = await for_request(info.context).extend(
+    outcome = await info.context.services.permits.extend(
         input.idempotency_key,
         input.number.strip(),
         input.months,
         input.decision_number,
         input.reason,
     )
-    return await _permit_payload(
-        info,
-        outcome,
-        p.ExtendPermitTermPayload,
-        p.ExtendPermitTermError,
-        p.c.ExtendPermitTermErrorCode,
-    )
+    return await payload(info, outcome, p.ExtendPermitTermPayload)
 
 
 async def _mark(info: Info, input: PermitMarkInput, kind: MarkKind) -> Outcome:
     mark = Mark(kind, input.grounds, input.date, input.decision_number)
-    return await for_request(info.context).mark(input.idempotency_key, input.number.strip(), mark)
+    permits = info.context.services.permits
+    return await permits.mark(input.idempotency_key, input.number.strip(), mark)
 
 
 async def revoke_permit(
     info: Info, input: Annotated[PermitMarkInput, INPUT]
 ) -> p.RevokePermitPayload:
     outcome = await _mark(info, input, MarkKind.REVOCATION)
-    return await _permit_payload(
-        info, outcome, p.RevokePermitPayload, p.RevokePermitError, p.c.RevokePermitErrorCode
-    )
+    return await payload(info, outcome, p.RevokePermitPayload)
 
 
 async def annul_permit(
     info: Info, input: Annotated[PermitMarkInput, INPUT]
 ) -> p.AnnulPermitPayload:
     outcome = await _mark(info, input, MarkKind.ANNULMENT)
-    return await _permit_payload(
-        info, outcome, p.AnnulPermitPayload, p.AnnulPermitError, p.c.AnnulPermitErrorCode
-    )
+    return await payload(info, outcome, p.AnnulPermitPayload)
 
 
 async def restore_permit(
     info: Info, input: Annotated[PermitMarkInput, INPUT]
 ) -> p.RestorePermitPayload:
     outcome = await _mark(info, input, MarkKind.RESTORATION)
-    return await _permit_payload(
-        info, outcome, p.RestorePermitPayload, p.RestorePermitError, p.c.RestorePermitErrorCode
-    )
+    return await payload(info, outcome, p.RestorePermitPayload)
 
 
 async def expire_permits(
     info: Info, input: Annotated[ExpirePermitsInput, INPUT]
 ) -> p.ExpirePermitsPayload:
-    outcome = await for_request(info.context).expire_due(input.idempotency_key)
-    expired: list[ProcessingPermit] = []
-    if outcome.result is not None:
-        ids = list(outcome.result["permitIds"])
-        docs = {
-            doc["_id"]: doc async for doc in info.context.db.permits.find({"_id": {"$in": ids}})
-        }
-        expired = [ProcessingPermit.from_doc(docs[i]) for i in ids if i in docs]
-    return p.ExpirePermitsPayload(
-        expired=expired,
-        user_errors=_errors(
-            p.ExpirePermitsError, p.c.ExpirePermitsErrorCode, _under_input(outcome.problems)
-        ),
-        replayed=outcome.replayed,
-    )
+    outcome = await info.context.services.permits.expire_due(input.idempotency_key)
+    return await payload(info, outcome, p.ExpirePermitsPayload)
 
 
 async def save_customs_office(
     info: Info, input: Annotated[SaveCustomsOfficeInput, INPUT]
 ) -> p.SaveCustomsOfficePayload:
     ctx = info.context
-    outcome = await CustomsOffices(ctx.client, ctx.db, ctx.principal, ctx.now).save(
-        input.idempotency_key, input.to_data()
-    )
-    office = None
-    if outcome.result is not None:
-        doc = await ctx.db.customs_offices.find_one({"code": outcome.result["code"]})
-        office = CustomsOffice.from_doc(doc) if doc else None
-    return p.SaveCustomsOfficePayload(
-        customs_office=office,
-        user_errors=_errors(
-            p.SaveCustomsOfficeError,
-            p.c.SaveCustomsOfficeErrorCode,
-            _under_input(outcome.problems),
-        ),
-        replayed=outcome.replayed,
-    )
+    outcome = await ctx.services.customs_offices.save(input.idempotency_key, input.to_data())
+    return await payload(info, outcome, p.SaveCustomsOfficePayload)
 
 
 # --- queries -------------------------------------------------------------------------------
 
 
 def _visible(info: Info, doc: Document | None) -> ProcessingPermit | None:
-    if doc is None or not can_see_permit(info.context.principal, doc):
-        return None
-    return ProcessingPermit.from_doc(doc)
+    """The permit as the principal may see it: one another INN holds is as if it did not
+    exist (DESIGN "Holder")."""
+    shown = info.context.access.visible(Owned.PERMIT, doc)
+    return None if shown is None else ProcessingPermit.from_doc(shown)
 
 
 async def permit_by_number(info: Info, number: Annotated[str, NUMBER]) -> ProcessingPermit | None:
@@ -345,7 +233,7 @@ async def permit_as_of(
         {"permitId": permit["_id"], "effectiveDate": {"$lte": as_datetime(date)}},
         sort=[("revision", -1)],
     )
-    if doc is None or not can_see_permit(info.context.principal, doc["permit"]):
+    if doc is None or not info.context.access.sees(Owned.PERMIT, doc["permit"]):
         return None
     return PermitRevision.from_doc(doc)
 
@@ -363,11 +251,11 @@ def permit_query(
     principal: Principal,
     order_field: PermitOrderField = PermitOrderField.CREATED_AT,
 ) -> Document:
-    """The MongoDB filter of a permits list: flat where the parts allow (one index each;
-    SecantusDB plans indexes only for flat filters)."""
-    parts: list[Document] = []
-    if principal.role is Role.DECLARANT:
-        parts.append({"holderInn": principal.inn})
+    """The MongoDB filter of a permits list, within the permits ``principal`` sees: flat
+    where the parts allow (one index each; SecantusDB plans indexes only for flat
+    filters)."""
+    access = Access(principal)
+    parts: list[Document] = [access.filter(Owned.PERMIT)]
     # Ordering by a date that drafts (or unfixed terms) lack lists only the permits that
     # have it; a range rather than $type, which SecantusDB does not serve by an index.
     term_end: Document = {}
@@ -382,11 +270,14 @@ def permit_query(
         if filter_.customs_office_code is not None:
             parts.append({"header.customsOfficeCode": filter_.customs_office_code})
         if filter_.holder_inn is not None:
-            parts.append({"holderInn": filter_.holder_inn})
+            holder = access.narrowed(Owned.PERMIT, filter_.holder_inn)
+            if holder is None:
+                return NOTHING  # a DECLARANT asking for another holder's permits
+            parts.append(holder)
         if filter_.hs_code_prefix is not None:
             prefix = filter_.hs_code_prefix
-            if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
-                raise InvalidPagination("hsCodePrefix must be 2 to 10 digits", "INVALID_FILTER")
+            if problems := check_hs_code_prefix(prefix):
+                raise InvalidPagination(problems[0].message, "INVALID_FILTER")
             parts.append({"hsCodePrefixes": prefix})
         if filter_.term_ends_before is not None:
             term_end["$lt"] = as_datetime(filter_.term_ends_before)

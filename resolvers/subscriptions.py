@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain.access import Role
 from resolvers.context import Info
 from resolvers.loaders import make_loaders
 from schema.errors import PublicError
@@ -44,18 +43,6 @@ def _fresh(info: Info) -> None:
     info.context.loaders = make_loaders(info.context.db)
 
 
-async def _declarant_owns(info: Info, notification: Document) -> bool:
-    principal = info.context.principal
-    if principal.role is not Role.DECLARANT:
-        return True
-    if principal.inn is None:
-        return False
-    declaration = await info.context.db.declarations.find_one(
-        {"_id": notification["declarationId"]}, {"declarantInn": 1}
-    )
-    return declaration is not None and declaration["declarantInn"] == principal.inn
-
-
 async def accounting_notifications(
     info: Info,
     license_number: Annotated[
@@ -73,7 +60,7 @@ async def accounting_notifications(
                 continue
             if license_number is not None and license_number not in doc["licenseNumbers"]:
                 continue
-            if not await _declarant_owns(info, doc):
+            if not await info.context.services.declarations.sees_notification(doc):
                 continue
             _fresh(info)
             yield AccountingNotification.from_doc(doc)

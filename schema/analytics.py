@@ -56,7 +56,7 @@ class UtilisationRow:
 
 @strawberry.type(description="How many declarations were refused on one ground.")
 class RefusalCount:
-    ground: RefusalGround = strawberry.field(description="The ground (Order 1907 p.9).")  # type: ignore[valid-type]
+    ground: RefusalGround = strawberry.field(description="The ground (Order 1907 p.9).")
     declarations: int = strawberry.field(
         description="Declarations refused in the period naming this ground (a refusal may "
         "name several grounds and then counts under each)."

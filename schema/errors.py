@@ -1,20 +1,16 @@
 """Errors.
 
 Business failures are data: every mutation payload has ``userErrors`` of its own type
-with a code enum of its own (``RegisterLicenseErrorCode`` ...), a message and the path
-of the input field.  GraphQL ``errors`` are kept for malformed or unauthorised requests
-and carry ``extensions.code``; internal errors are masked.
+(implementing :class:`UserError`) with a code enum of its own (``RegisterLicenseErrorCode``
+...), a message and the path of the input field (:mod:`schema.payloads`).  GraphQL
+``errors`` are kept for malformed or unauthorised requests and carry ``extensions.code``;
+internal errors are masked.
 """
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any, TypeVar
-
 import strawberry
 from graphql import GraphQLError
-
-from domain.problems import Problem
 
 
 class PublicError(Exception):
@@ -60,21 +56,3 @@ class UserError:
         description='Path of the offending input field, e.g. ["input", "lines", "0", '
         '"hsCode"]; empty when the error concerns the request as a whole.'
     )
-
-
-E = TypeVar("E", bound=Enum)
-
-
-def user_errors(
-    error_type: Any, codes: type[E], problems: list[Problem], *, root: str = "input"
-) -> list[Any]:
-    """Convert domain problems to a mutation's typed user errors.  A code that the
-    mutation's enum does not list is a programming error and fails loudly."""
-    return [
-        error_type(
-            code=codes(p.code),
-            message=p.message,
-            field=[root, *(str(part) for part in p.field)] if p.field else [],
-        )
-        for p in problems
-    ]

@@ -42,7 +42,7 @@ class LedgerEntry:
     seq: int = strawberry.field(description="Sequence number within the licence, from 1.")
     license_number: str = strawberry.field(description="The licence.")
     line_no: int = strawberry.field(description="The licence line.")
-    operation: LedgerOperation = strawberry.field(description="What the entry did.")  # type: ignore[valid-type]
+    operation: LedgerOperation = strawberry.field(description="What the entry did.")
     quantity: Decimal = strawberry.field(description="Quantity moved, in the line's unit.")
     value: Decimal | None = strawberry.field(description="Value moved, if the line has one.")
     declaration_number: str | None = strawberry.field(description="Declaration that caused it.")
@@ -78,7 +78,7 @@ class NotificationEntry:
     license_number: str = strawberry.field(description="The licence.")
     line_no: int = strawberry.field(description="The licence line.")
     item_no: int | None = strawberry.field(description="The declaration item.")
-    operation: LedgerOperation = strawberry.field(description="What was done.")  # type: ignore[valid-type]
+    operation: LedgerOperation = strawberry.field(description="What was done.")
     quantity: Decimal = strawberry.field(description="Quantity, in the line's unit.")
     value: Decimal | None = strawberry.field(description="Value, if counted.")
 
@@ -88,7 +88,7 @@ class NotificationEntry:
     "goods needs it; annulments (p.4) are notified too."
 )
 class AccountingNotification(Node):
-    kind: NotificationKind = strawberry.field(description="What it reports.")  # type: ignore[valid-type]
+    kind: NotificationKind = strawberry.field(description="What it reports.")
     declaration_number: str = strawberry.field(description="The declaration.")
     license_numbers: list[str] = strawberry.field(description="Licences concerned.")
     entries: list[NotificationEntry] = strawberry.field(description="The movements.")

@@ -6,6 +6,8 @@ library may already have turned it into a binary float (``0.1 + 0.2``).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal as PyDecimal
 from typing import Any, NewType
@@ -13,8 +15,9 @@ from typing import Any, NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from domain.codes import customs_office_code_error, hs_code_error, inn_error
-from domain.numbers import parse_plain_decimal
+from domain.codes import check_customs_office_code, check_hs_code, check_inn
+from domain.numbers import MAX_DIGITS
+from domain.problems import Problem, RuleViolation
 
 
 class ScalarInputError(ValueError):
@@ -24,6 +27,15 @@ class ScalarInputError(ValueError):
         super().__init__(message)
         self.extensions = {"code": "INVALID_SCALAR"}
 
+    @classmethod
+    def of(cls, problems: list[Problem]) -> ScalarInputError:
+        """The error stating the domain's ``problems`` with a value."""
+        return cls(str(RuleViolation(problems)))
+
+
+#: A decimal written plainly: no exponent, no sign ``+``, no leading zeros, no NaN.
+_PLAIN_DECIMAL = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$")
+
 
 def _parse_decimal(value: Any) -> PyDecimal:
     if not isinstance(value, str):
@@ -32,10 +44,15 @@ def _parse_decimal(value: Any) -> PyDecimal:
             f"{type(value).__name__} {value!r}: numbers are refused because they may have "
             "lost precision as binary floats"
         )
-    try:
-        return parse_plain_decimal(value)
-    except ValueError as exc:
-        raise ScalarInputError(str(exc)) from None
+    if not _PLAIN_DECIMAL.match(value):
+        raise ScalarInputError(
+            f'{value!r} is not a plain decimal string such as "12.5" '
+            "(digits, an optional '-' and an optional fractional part)"
+        )
+    number = PyDecimal(value)  # the pattern admits only what Decimal reads
+    if len(number.as_tuple().digits) > MAX_DIGITS:
+        raise ScalarInputError(f"{value!r} has more than {MAX_DIGITS} significant digits")
+    return number
 
 
 def _serialize_decimal(value: PyDecimal) -> str:
@@ -81,13 +98,14 @@ DateTimeScalar = strawberry.scalar(
 )
 
 
-def _code_scalar(name: str, description: str, check: Any) -> ScalarDefinition:
+def _code_scalar(
+    name: str, description: str, check: Callable[[str], list[Problem]]
+) -> ScalarDefinition:
     def parse(value: Any) -> str:
         if not isinstance(value, str):
             raise ScalarInputError(f"{name} must be a string of digits, got {value!r}")
-        error = check(value)
-        if error is not None:
-            raise ScalarInputError(error)
+        if problems := check(value):
+            raise ScalarInputError.of(problems)
         return value
 
     return strawberry.scalar(name=name, description=description, serialize=str, parse_value=parse)
@@ -104,15 +122,15 @@ SCALARS: dict[object, ScalarDefinition] = {
         "HsCode",
         "A code of the EAEU commodity nomenclature (HS code): 10 digits for declared goods; a "
         "licence line may name 4, 6, 8, 9 or 10 digits and then covers every code it starts.",
-        hs_code_error,
+        check_hs_code,
     ),
     CustomsOfficeCode: _code_scalar(
-        "CustomsOfficeCode", "An 8-digit code of a customs office.", customs_office_code_error
+        "CustomsOfficeCode", "An 8-digit code of a customs office.", check_customs_office_code
     ),
     Inn: _code_scalar(
         "Inn",
         "A Russian taxpayer number: 10 digits (organisation) or 12 (individual), check digits "
         "verified.",
-        inn_error,
+        check_inn,
     ),
 }

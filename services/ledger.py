@@ -25,16 +25,8 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from domain.accounting import (
-    LedgerEntry,
-    LineFigures,
-    Movement,
-    Operation,
-    ledger_entry_fields,
-    ledger_entry_hash,
-    line_figures_after,
-    verify_chain,
-)
+from domain.accounting import LineFigures, Movement, Operation
+from domain.ledger import append_to_ledger, verify_ledger
 from domain.licenses import (
     LicenseStatus,
     license_is_exhausted,
@@ -42,28 +34,17 @@ from domain.licenses import (
     line_available,
     line_is_exhausted,
 )
-from domain.problems import Problem, RuleViolation
+from services.base import to_millis
+from services.documents.ledger import entry_doc, entry_of, figures_in
 from services.transactions import ConcurrentUpdate
 
 Document = dict[str, Any]
 _ZERO = Decimal(0)
 
 
-def to_millis(moment: datetime) -> datetime:
-    """BSON keeps milliseconds: entries are hashed as they will be read back."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def figures_of(line: Document) -> LineFigures:
     """The domain figures of a stored line."""
-    return LineFigures(
-        limit=line["quantityLimit"],
-        accounted=line["accounted"],
-        released=line["released"],
-        value_limit=line.get("valueLimit"),
-        value_accounted=line.get("valueAccounted") or _ZERO,
-        value_released=line.get("valueReleased") or _ZERO,
-    )
+    return figures_in(line, "quantityLimit")
 
 
 def with_figures(line: Document, after: LineFigures) -> Document:
@@ -112,56 +93,22 @@ def apply_to_lines(
     at: datetime,
     refs: Document | None = None,
 ) -> LedgerWrite:
-    """Apply ``movements`` (all of one licence) in order; raise ``RuleViolation`` when any
-    would break the invariant.  ``refs`` adds fields to each entry (declaration id ...)."""
+    """Apply ``movements`` (all of one licence) in order (``domain.accounting.
+    append_to_ledger``, which raises ``RuleViolation`` when any would break the
+    invariant).  ``refs`` adds fields to each entry (declaration id ...)."""
     by_no = {line["lineNo"]: dict(line) for line in lines}
-    at = to_millis(at)
-    entries: list[Document] = []
-    for movement in movements:
-        line = by_no.get(movement.line_no)
-        if line is None:
-            raise RuleViolation(
-                [
-                    Problem(
-                        "LINE_UNKNOWN", f"licence {license_number} has no line {movement.line_no}"
-                    )
-                ]
-            )
-        after = line_figures_after(figures_of(line), movement)
-        seq += 1
-        digest = ledger_entry_hash(head, ledger_entry_fields(seq, at, movement, after))
-        entry: Document = {
-            "licenseId": license_id,
-            "licenseNumber": license_number,
-            "seq": seq,
-            "lineNo": movement.line_no,
-            "operation": movement.operation.value,
-            "quantity": movement.quantity,
-            "value": movement.value,
-            "declarationNumber": movement.declaration_number,
-            "itemNo": movement.item_no,
-            "after": {
-                "limit": after.limit,
-                "accounted": after.accounted,
-                "released": after.released,
-                "valueLimit": after.value_limit,
-                "valueAccounted": after.value_accounted,
-                "valueReleased": after.value_released,
-            },
-            "prevHash": head,
-            "hash": digest,
-            "at": at,
-            **(refs or {}),
-        }
-        if movement.operation is Operation.WRITE_OFF and refs and "revision" in refs:
-            # One write-off per declaration item and revision, enforced by a unique index.
-            entry["writeOffKey"] = (
-                f"{movement.declaration_number}:{movement.item_no}:{refs['revision']}"
-            )
-        entries.append(entry)
-        by_no[movement.line_no] = with_figures(line, after)
-        head = digest
-    return LedgerWrite([by_no[n] for n in sorted(by_no)], entries, seq, head)
+    figures = {number: figures_of(line) for number, line in by_no.items()}
+    entries = append_to_ledger(license_number, figures, seq, head, movements, to_millis(at))
+    for entry in entries:
+        by_no[entry.movement.line_no] = with_figures(by_no[entry.movement.line_no], entry.after)
+    if entries:
+        seq, head = entries[-1].seq, entries[-1].hash
+    return LedgerWrite(
+        [by_no[n] for n in sorted(by_no)],
+        [entry_doc(license_id, license_number, entry, refs) for entry in entries],
+        seq,
+        head,
+    )
 
 
 @dataclass(frozen=True)
@@ -274,38 +221,6 @@ async def write_movements(
     return {**license, **changes}
 
 
-def entry_of(doc: Document) -> LedgerEntry:
-    """A stored ledger entry as the domain's ``LedgerEntry`` (for verification)."""
-    after = doc["after"]
-    return LedgerEntry(
-        seq=doc["seq"],
-        recorded_at=doc["at"],
-        movement=movement_of(doc),
-        after=LineFigures(
-            limit=after["limit"],
-            accounted=after["accounted"],
-            released=after["released"],
-            value_limit=after.get("valueLimit"),
-            value_accounted=after.get("valueAccounted") or _ZERO,
-            value_released=after.get("valueReleased") or _ZERO,
-        ),
-        previous_hash=doc.get("prevHash"),
-        hash=doc["hash"],
-    )
-
-
-def movement_of(doc: Document) -> Movement:
-    return Movement(
-        operation=Operation(doc["operation"]),
-        license_number=doc["licenseNumber"],
-        line_no=doc["lineNo"],
-        quantity=doc["quantity"],
-        value=doc.get("value"),
-        declaration_number=doc.get("declarationNumber"),
-        item_no=doc.get("itemNo"),
-    )
-
-
 @dataclass(frozen=True)
 class Verification:
     """The result of checking one licence's ledger and figures."""
@@ -332,26 +247,9 @@ async def verify_license(
         .to_list()
     )
     entries = [entry_of(doc) for doc in docs]
-    broken = verify_chain(entries)
-    number = license["number"]
+    stored = {line["lineNo"]: figures_of(line) for line in target.lines_of(license)}
+    head_now = (license.get("ledgerSeq"), license.get("ledgerHash"))
+    broken = verify_ledger(entries, head_now, stored)
     if broken is not None:
-        return Verification(number, len(entries), False, broken.seq, broken.reason)
-    if entries and (license.get("ledgerSeq"), license.get("ledgerHash")) != (
-        entries[-1].seq,
-        entries[-1].hash,
-    ):
-        return Verification(number, len(entries), False, None, "ledger head does not match")
-    last: dict[int, LineFigures] = {e.movement.line_no: e.after for e in entries}
-    for line in target.lines_of(license):
-        stored = figures_of(line)
-        expected = last.get(line["lineNo"], LineFigures())
-        if stored != expected:
-            return Verification(
-                number,
-                len(entries),
-                False,
-                None,
-                f"line {line['lineNo']}: stored figures {stored} differ from the ledger's "
-                f"{expected}",
-            )
-    return Verification(number, len(entries), True)
+        return Verification(license["number"], len(entries), False, broken.seq, broken.reason)
+    return Verification(license["number"], len(entries), True)

@@ -2,87 +2,53 @@
 
 Every message is idempotent by its message id (scoped to the feed, so EAIS resending a
 message through another key still has one effect) and kept in the licence's history
-with who sent it and when, in the same transaction as the change.
+with who sent it and when, in the same transaction as the change.  The rules are
+:mod:`domain.licenses`'; this module reads, asks them, and writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from domain.access import Principal
 from domain.accounting import LineFigures, Movement, Operation
 from domain.licenses import (
-    ControlMode,
+    Amendment,
     LicenseEvent,
     LicenseStatus,
+    LimitChange,
     LineData,
-    check_country,
-    check_holder,
-    check_lines,
-    check_validity,
+    Party,
+    Registration,
+    StatusMessage,
+    amended_limits,
+    amended_validity,
+    check_amendment,
+    check_registered_again,
+    check_registration,
+    check_status_message,
     license_state,
+    limit_change,
+    registered,
     status_after,
 )
-from domain.problems import Problem, RuleViolation
+from domain.problems import RuleViolation
+from services.base import Document, Service, Work
+from services.documents.licenses import license_facts
 from services.ledger import apply_to_lines, exhausted, figures_of, with_figures
-from services.transactions import ConcurrentUpdate, Outcome, canonical, content_hash, idempotent
+from services.transactions import ConcurrentUpdate, Outcome, canonical, content_hash
 
-Document = dict[str, Any]
 FEED_SCOPE = "license-feed"
-
-
-@dataclass(frozen=True)
-class Party:
-    name: str
-    inn: str | None = None
-    country: str | None = None
-
-
-@dataclass(frozen=True)
-class Registration:
-    """A licence as the feed registers it."""
-
-    number: str
-    type: str
-    direction: str
-    issuing_authority: str
-    holder: Party
-    valid_from: date
-    valid_to: date
-    lines: list[LineData]
-    counterparty: Party | None = None
-    control_mode: ControlMode = ControlMode.ELECTRONIC
-
-
-@dataclass(frozen=True)
-class Amendment:
-    """Fields an amendment changes; None = unchanged.  Lines are matched by number:
-    a known number is replaced (its figures kept), a new number is added."""
-
-    number: str
-    valid_from: date | None = None
-    valid_to: date | None = None
-    holder: Party | None = None
-    counterparty: Party | None = None
-    lines: list[LineData] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class StatusMessage:
-    """Suspension, resumption or termination of a licence (Order 1907 p.9)."""
-
-    number: str
-    reason: str
-    decision_date: date | None = None
+#: What a message does to the licence read: the ``$set`` and the ledger entries to add.
+Update = Callable[[Document], tuple[Document, list[Document]]]
 
 
 def as_datetime(day: date) -> datetime:
@@ -90,23 +56,15 @@ def as_datetime(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _limit_movement(number: str, line: LineData, previous: Document | None) -> Movement:
-    """LIMIT_CHANGE bringing a line's limits from ``previous`` (or zero) to ``line``'s:
-    the ledger records limits too, so every figure is a sum of entries."""
-    old_quantity = previous["quantityLimit"] if previous else Decimal(0)
-    old_value = (previous or {}).get("valueLimit")
-    value = None
-    if line.value_limit is not None:
-        value = line.value_limit - (old_value or Decimal(0))
-    quantity = line.quantity_limit - old_quantity
-    return Movement(Operation.LIMIT_CHANGE, number, line.line_no, quantity, value)
+def _movement(number: str, change: LimitChange) -> Movement:
+    return Movement(Operation.LIMIT_CHANGE, number, change.line_no, change.quantity, change.value)
 
 
-def _line_document(line: LineData, previous: Document | None, *, zero: bool = False) -> Document:
+def _line_document(line: LineData, previous: Document | None) -> Document:
     """The stored line: descriptive fields from ``line``, figures as ``previous`` had them
     (zero for a new line); the limits are then moved by the ledger (LIMIT_CHANGE)."""
     figures = LineFigures(value_limit=None if line.value_limit is None else Decimal(0))
-    if previous is not None and not zero:
+    if previous is not None:
         figures = figures_of(previous)
     described = {
         "lineNo": line.line_no,
@@ -129,55 +87,8 @@ def _party(party: Party | None) -> Document | None:
     return doc
 
 
-def check_registration(reg: Registration) -> list[Problem]:
-    """Every rule a registration must pass before anything is written."""
-    problems: list[Problem] = []
-    if not reg.number.strip():
-        problems.append(Problem("REQUIRED", "the licence number is required", ("number",)))
-    if not reg.issuing_authority.strip():
-        problems.append(
-            Problem("REQUIRED", "the issuing authority is required", ("issuingAuthority",))
-        )
-    problems += check_holder(reg.holder.inn or "", reg.holder.name)
-    if reg.counterparty is not None:
-        problems += check_country(reg.counterparty.country)
-    problems += check_validity(reg.valid_from, reg.valid_to)
-    problems += check_lines(reg.lines)
-    return problems
-
-
-def check_amendment(amendment: Amendment) -> list[Problem]:
-    problems: list[Problem] = []
-    if (
-        amendment.valid_from is None
-        and amendment.valid_to is None
-        and amendment.holder is None
-        and amendment.counterparty is None
-        and not amendment.lines
-    ):
-        problems.append(Problem("NOTHING_TO_AMEND", "the amendment changes nothing"))
-    if amendment.holder is not None:
-        problems += check_holder(amendment.holder.inn or "", amendment.holder.name)
-    if amendment.counterparty is not None:
-        problems += check_country(amendment.counterparty.country)
-    problems += check_lines(amendment.lines, require_some=False)
-    return problems
-
-
-class LicenseFeed:
-    """The use cases of the licence feed, bound to one database and one request moment."""
-
-    def __init__(
-        self,
-        client: AsyncMongoClient[Document],
-        db: AsyncDatabase[Document],
-        principal: Principal,
-        now: datetime,
-    ) -> None:
-        self.client = client
-        self.db = db
-        self.principal = principal
-        self.now = now
+class LicenseFeed(Service):
+    """The use cases of the licence feed."""
 
     async def _history(
         self,
@@ -194,11 +105,26 @@ class LicenseFeed:
                 "seq": seq,
                 "kind": kind.value,
                 "messageId": message_id,
-                "sentBy": {"keyId": self.principal.key_id, "name": self.principal.name},
+                "sentBy": self.by(),
                 "receivedAt": self.now,
                 "payload": canonical(payload),
             },
             session=session,
+        )
+
+    async def _run(
+        self, message_id: str, operation: str, number: str, message: Any, work: Work
+    ) -> Outcome:
+        """One feed message, once per message id, queued with the other writers of its
+        licence."""
+        return await self.run(
+            message_id,
+            operation,
+            asdict(message),
+            work,
+            key_field="messageId",
+            queue=[number],
+            scope=FEED_SCOPE,
         )
 
     async def register(self, message_id: str, reg: Registration) -> Outcome:
@@ -212,28 +138,21 @@ class LicenseFeed:
         async def work(session: AsyncClientSession) -> Document:
             existing = await self.db.licenses.find_one({"number": reg.number}, session=session)
             if existing is not None:
-                if existing.get("registrationHash") == digest:
-                    return {"licenseId": existing["_id"]}
-                raise RuleViolation(
-                    [
-                        Problem(
-                            "NUMBER_ALREADY_REGISTERED",
-                            f"licence {reg.number} is already registered with other content; "
-                            "send changes as an amendment",
-                            ("number",),
-                        )
-                    ]
-                )
+                same = existing.get("registrationHash") == digest
+                if problems := check_registered_again(reg.number, same):
+                    raise RuleViolation(problems)
+                return {"licenseId": existing["_id"]}
             license_id = ObjectId()
             write = apply_to_lines(
                 license_id,
                 reg.number,
-                [_line_document(line, None, zero=True) for line in reg.lines],
+                [_line_document(line, None) for line in reg.lines],
                 0,
                 None,
-                [_limit_movement(reg.number, line, None) for line in reg.lines],
+                [_movement(reg.number, limit_change(line, None)) for line in reg.lines],
                 self.now,
             )
+            used_up = exhausted(write.lines)
             doc: Document = {
                 "_id": license_id,
                 "number": reg.number,
@@ -246,8 +165,8 @@ class LicenseFeed:
                 "validTo": as_datetime(reg.valid_to),
                 "controlMode": reg.control_mode.value,
                 "status": LicenseStatus.ACTIVE.value,
-                "exhausted": exhausted(write.lines),
-                "state": license_state(LicenseStatus.ACTIVE, exhausted(write.lines)),
+                "exhausted": used_up,
+                "state": license_state(LicenseStatus.ACTIVE, used_up),
                 "lines": write.lines,
                 "version": 1,
                 "ledgerSeq": write.seq,
@@ -257,32 +176,16 @@ class LicenseFeed:
                 "updatedAt": self.now,
             }
             try:
-                inserted = await self.db.licenses.insert_one(doc, session=session)
+                await self.db.licenses.insert_one(doc, session=session)
             except DuplicateKeyError:
                 raise ConcurrentUpdate from None  # registered meanwhile: decide again
             await self.db.ledger.insert_many(write.entries, session=session)
             await self._history(
-                session, inserted.inserted_id, 1, LicenseEvent.REGISTERED, message_id, asdict(reg)
+                session, license_id, 1, LicenseEvent.REGISTERED, message_id, asdict(reg)
             )
-            return {"licenseId": inserted.inserted_id}
+            return {"licenseId": license_id}
 
-        return await self._idempotent(message_id, "registerLicense", asdict(reg), work)
-
-    async def _idempotent(
-        self, message_id: str, operation: str, content: Any, work: Any
-    ) -> Outcome:
-        if not message_id.strip():
-            return Outcome(None, [Problem("REQUIRED", "messageId is required", ("messageId",))])
-        return await idempotent(
-            self.client,
-            self.db,
-            scope=FEED_SCOPE,
-            key=message_id,
-            operation=operation,
-            content=content,
-            now=self.now,
-            work=work,
-        )
+        return await self._run(message_id, "registerLicense", reg.number, reg, work)
 
     async def _change(
         self,
@@ -291,23 +194,19 @@ class LicenseFeed:
         event: LicenseEvent,
         message_id: str,
         payload: Any,
-        build_update: Any,
+        build_update: Update,
     ) -> Document:
         """Read the licence, let ``build_update`` compute the ``$set``, write it guarded by
         the version read, and add the history entry: one transaction."""
-        current = await self.db.licenses.find_one({"number": number}, session=session)
-        if current is None:
-            raise RuleViolation(
-                [Problem("LICENSE_NOT_FOUND", f"no licence {number} is registered", ("number",))]
-            )
+        current = registered(
+            number, await self.db.licenses.find_one({"number": number}, session=session)
+        )
         status = status_after(LicenseStatus(current["status"]), event)
-        if isinstance(status, Problem):
-            raise RuleViolation([status])
         changes, entries = build_update(current)
         changes.update(status=status.value, updatedAt=self.now, version=current["version"] + 1)
         reported = changes.get("exhaustionReported", current.get("exhaustionReported", False))
         used_up = changes.get("exhausted", current["exhausted"])
-        changes["state"] = license_state(status, used_up or reported)
+        changes["state"] = license_state(status, bool(used_up or reported))
         updated = await self.db.licenses.find_one_and_update(
             {
                 "_id": current["_id"],
@@ -333,43 +232,29 @@ class LicenseFeed:
             return Outcome(None, problems)
 
         def build(current: Document) -> tuple[Document, list[Document]]:
-            changes: Document = {}
-            valid_from = amendment.valid_from or current["validFrom"].date()
-            valid_to = amendment.valid_to or current["validTo"].date()
-            if problems := check_validity(valid_from, valid_to):
-                raise RuleViolation(problems)
-            changes["validFrom"] = as_datetime(valid_from)
-            changes["validTo"] = as_datetime(valid_to)
+            valid_from, valid_to = amended_validity(
+                amendment, current["validFrom"].date(), current["validTo"].date()
+            )
+            changes: Document = {
+                "validFrom": as_datetime(valid_from),
+                "validTo": as_datetime(valid_to),
+            }
             if amendment.holder is not None:
                 changes["holder"] = _party(amendment.holder)
             if amendment.counterparty is not None:
                 changes["counterparty"] = _party(amendment.counterparty)
+            on_record = {line.line_no: line for line in license_facts(current).lines}
+            limits = amended_limits(amendment.lines, on_record)
             lines = {li["lineNo"]: li for li in current["lines"]}
-            movements = []
-            for index, line in enumerate(amendment.lines):
-                previous = lines.get(line.line_no)
-                if previous and previous["unit"] != line.unit and previous["accounted"] != 0:
-                    raise RuleViolation(
-                        [
-                            Problem(
-                                "UNIT_CHANGE_WITH_ACCOUNTING",
-                                f"line {line.line_no} has {previous['accounted']} accounted in "
-                                f"unit {previous['unit']}; its unit cannot change",
-                                ("lines", index, "unit"),
-                            )
-                        ]
-                    )
-                lines[line.line_no] = _line_document(line, previous)
-                movement = _limit_movement(amendment.number, line, previous)
-                if movement.quantity != 0 or movement.value:
-                    movements.append(movement)
+            for line in amendment.lines:
+                lines[line.line_no] = _line_document(line, lines.get(line.line_no))
             write = apply_to_lines(
                 current["_id"],
                 current["number"],
                 [lines[n] for n in sorted(lines)],
                 current.get("ledgerSeq", 0),
                 current.get("ledgerHash"),
-                movements,
+                [_movement(amendment.number, change) for change in limits],
                 self.now,
             )
             changes.update(
@@ -390,13 +275,13 @@ class LicenseFeed:
                 build,
             )
 
-        return await self._idempotent(message_id, "amendLicense", asdict(amendment), work)
+        return await self._run(message_id, "amendLicense", amendment.number, amendment, work)
 
     async def set_status(self, message_id: str, event: LicenseEvent, msg: StatusMessage) -> Outcome:
         """Order 1907 p.9: suspension and termination take effect for accounting and
         release at once; resumption lifts a suspension."""
-        if not msg.reason.strip():
-            return Outcome(None, [Problem("REQUIRED", "a reason is required", ("reason",))])
+        if problems := check_status_message(msg):
+            return Outcome(None, problems)
 
         changes: Document = {}
         if event is LicenseEvent.EXHAUSTION_REPORTED:
@@ -407,6 +292,5 @@ class LicenseFeed:
                 session, msg.number, event, message_id, asdict(msg), lambda _: (changes, [])
             )
 
-        return await self._idempotent(
-            message_id, f"{event.value.lower()}License", asdict(msg), work
-        )
+        operation = f"{event.value.lower()}License"
+        return await self._run(message_id, operation, msg.number, msg, work)

@@ -41,7 +41,7 @@ def encode_cursor(doc: Document, field: str, unique: bool) -> str:
 _JSON = json_util.JSONOptions(tz_aware=True, tzinfo=UTC)
 
 
-def _decode_cursor(cursor: str, unique: bool) -> list[Any]:
+def decode_cursor(cursor: str, unique: bool) -> list[Any]:
     try:
         key = json_util.loads(
             base64.urlsafe_b64decode(cursor.encode()).decode(), json_options=_JSON
@@ -122,7 +122,7 @@ async def paginate(
     cursor = before if backward else after
     direction_asc = ascending != backward
     conditions = [query]
-    key = None if cursor is None else _decode_cursor(cursor, unique)
+    key = None if cursor is None else decode_cursor(cursor, unique)
     if key is not None:
         conditions.append(_beyond(key, field, direction_asc, unique))
     filter_ = all_of(conditions)

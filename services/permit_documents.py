@@ -40,7 +40,7 @@ from domain.permits.form import (
     WasteProcedure,
     YieldNorm,
 )
-from domain.problems import Problem, RuleViolation
+from domain.permits.lifecycle import Permit, PermitStatus, Placement
 
 Document = dict[str, Any]
 _ZERO = Decimal(0)
@@ -114,42 +114,17 @@ def table3_docs(
     rows: tuple[GoodsRow, ...], previous: list[Document] | None = None
 ) -> list[Document]:
     """Table 3 rows with their placement figures.  Rows keep what was accounted against
-    them (matched by position, which is the row number, p.5(а)); an amendment may not
-    lower a row below it or drop a row that has any (DESIGN, placements)."""
+    them (matched by position, which is the row number, p.5(а)); the rules decide first
+    that no row goes below it (:func:`domain.permits.validation.check_placed_quantities`)."""
     previous = previous or []
-    problems: list[Problem] = []
-    docs = []
+    docs: list[Document] = []
     for index, row in enumerate(rows):
-        accounted = previous[index]["accounted"] if index < len(previous) else _ZERO
-        if row.quantity < accounted:
-            problems.append(
-                Problem(
-                    "QUANTITY_BELOW_ACCOUNTED",
-                    f"row {index + 1}: {accounted} is already placed and accounted; the "
-                    f"quantity cannot become {row.quantity}",
-                    ("table3", index, "quantity"),
-                )
-            )
-        kept: Document = {
-            k: previous[index][k]
-            for k in ("released", "ledgerLimit")
-            if index < len(previous) and k in previous[index]
-        }
+        before: Document = previous[index] if index < len(previous) else {}
+        accounted = before.get("accounted", _ZERO)
+        kept: Document = {k: before[k] for k in ("released", "ledgerLimit") if k in before}
         docs.append(
             {**row_doc(row), "accounted": accounted, "available": row.quantity - accounted, **kept}
         )
-    for index in range(len(rows), len(previous)):
-        if previous[index]["accounted"] != _ZERO:
-            problems.append(
-                Problem(
-                    "QUANTITY_BELOW_ACCOUNTED",
-                    f"row {index + 1} has {previous[index]['accounted']} placed and accounted; "
-                    "it cannot be removed",
-                    ("table3",),
-                )
-            )
-    if problems:
-        raise RuleViolation(problems)
     return docs
 
 
@@ -170,13 +145,6 @@ def term_doc(term: Term, extension_notes: list[Document] | None = None) -> Docum
     }
 
 
-def term_end_of(term: Term) -> date | None:
-    """The end date in force: the last extension's, else table 10.1's (Permit rules p.9)."""
-    if term.extensions:
-        return term.extensions[-1].end_date
-    return term.end_date
-
-
 def hs_codes(form: PermitForm) -> list[str]:
     """Every HS code named in any goods table, sorted, once each."""
     return sorted({row.hs_code for table in TableKind for row in form.rows(table)})
@@ -189,8 +157,7 @@ def hs_code_prefixes(codes: list[str]) -> list[str]:
 
 def content_doc(form: PermitForm, previous_table3: list[Document] | None = None) -> Document:
     """The form's sections as stored, without header, term, transfer and marks, which the
-    service sets with their own notes; raises :class:`RuleViolation` from
-    :func:`table3_docs`."""
+    service sets with their own notes."""
     codes = hs_codes(form)
     return {
         "holder": holder_doc(form.holder),
@@ -404,3 +371,23 @@ def form_of(doc: Document) -> PermitForm:
             for m in doc["specialMarks"]
         ),
     )
+
+
+def permit_of(doc: Document) -> Permit:
+    """The permit as the rules see it (a stored permit or a revision's snapshot)."""
+    return Permit(
+        form=form_of(doc),
+        status=PermitStatus(doc["status"]),
+        issue_date=as_date(doc.get("issueDate")),
+        revision=doc["revision"],
+        placements=tuple(Placement(r["accounted"], r["available"]) for r in doc["table3"]),
+    )
+
+
+def extension_notes(doc: Document) -> list[Document]:
+    """What table 10.2's stored extensions record besides months and end date (the
+    decision, the reason, when), in order."""
+    return [
+        {k: v for k, v in e.items() if k not in ("months", "endDate")}
+        for e in doc["term"]["extensions"]
+    ]

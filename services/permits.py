@@ -1,11 +1,13 @@
 """Processing permits (Permit rules p.1-p.9, DESIGN Part B): drafts, issue with the
 registration number, amendments, transfer (p.3), the term (p.9), special marks, expiry.
 
-Every operation is idempotent by a key scoped to the API key, runs in one transaction,
-and stores the permit's new state together with a **revision** (a full snapshot of the
-permit after the operation, with the office-local date it took effect), so the permit
-in force on any date can be read back (``as_of``).  A refusal raises
-:class:`RuleViolation` inside the transaction: nothing is written.
+Every operation is idempotent by a key scoped to the API key (:meth:`Service.run`), runs
+in one transaction: it loads the permit (:func:`services.permit_documents.permit_of`),
+asks :mod:`domain.permits` for the decision, and stores the permit's new state together
+with a **revision** (a full snapshot of the permit after the operation, with the
+office-local date it took effect), so the permit in force on any date can be read back
+(``as_of``).  A refusal raises :class:`RuleViolation` inside the transaction: nothing is
+written.
 
 **The number (p.2).**  ``issue`` validates everything first; only a permit that passes
 draws its sequence number, with ``$inc`` on the counter document ``<office>:<year>``
@@ -23,59 +25,58 @@ fixes the term inside a caller's transaction when the first declaration is relea
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, replace
+from datetime import date, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from domain.access import Principal, Role
-from domain.permits.form import (
-    COSTED_TABLES,
-    Extension,
-    Holder,
-    MarkKind,
-    PermitForm,
-    SpecialMark,
-    Term,
-    Transfer,
-)
+from domain.customs_offices import OfficeKind, local_date
+from domain.permits.form import Header, PermitForm, Term, Transfer
 from domain.permits.lifecycle import (
+    MARK_OPERATIONS,
+    Permit,
     PermitOperation,
     PermitStatus,
-    check_operation,
-    status_after,
+    check_draft_edit,
+    found,
+    next_status,
 )
-from domain.permits.numbering import DEFAULT_SEQUENCE_WIDTH, format_permit_number, sequence_scope
-from domain.permits.terms import DEFAULT_MAX_TERM_MONTHS, extend_term, is_expired, term_end
-from domain.permits.validation import check_term, check_transfer, validate_permit
-from domain.problems import FieldPath, Problem, RuleViolation
-from services.customs_offices import OfficeKind, issuing_header, local_date
-from services.ledger import seq_guard, to_millis
+from domain.permits.numbering import format_permit_number, sequence_scope
+from domain.permits.operations import (
+    Mark,
+    amend_permit,
+    as_issued,
+    check_issuable,
+    extend_permit_term,
+    fix_permit_term,
+    issue_permit,
+    mark_permit,
+    transfer_permit,
+)
+from domain.permits.terms import is_expired
+from domain.permits.validation import office_codes
+from domain.problems import Problem, RuleViolation
+from services.access import Owned
+from services.base import Document, Service
+from services.customs_offices import issuing_header
+from services.ledger import seq_guard
 from services.permit_documents import (
     as_date,
     as_datetime,
     content_doc,
-    form_of,
+    extension_notes,
     header_doc,
-    holder_of,
     mark_doc,
+    permit_of,
     term_doc,
-    term_end_of,
     transfer_doc,
 )
-from services.transactions import ConcurrentUpdate, Outcome, idempotent
+from services.transactions import ConcurrentUpdate, Outcome
 
-if TYPE_CHECKING:
-    from resolvers.context import Context
-
-Document = dict[str, Any]
 _S = PermitStatus
 _O = PermitOperation
 
@@ -96,164 +97,14 @@ class RevisionOperation(StrEnum):
     EXPIRE = "EXPIRE"
 
 
-_MARK_OPERATIONS = {
-    MarkKind.REVOCATION: _O.REVOKE,
-    MarkKind.ANNULMENT: _O.ANNUL,
-    MarkKind.RESTORATION: _O.RESTORE,
-}
-
-
-def _violation(code: str, message: str, field: FieldPath = ()) -> RuleViolation:
-    return RuleViolation([Problem(code, message, field)])
-
-
-def _refuse_if(problems: list[Problem]) -> None:
-    if problems:
-        raise RuleViolation(problems)
-
-
-def can_see_permit(principal: Principal, doc: Document | None) -> bool:
-    """A DECLARANT key sees the permits whose current holder is its INN; OFFICER and
-    ANALYST keys see all (the schema keeps other roles out)."""
-    if doc is None:
-        return False
-    return principal.role is not Role.DECLARANT or doc.get("holderInn") == principal.inn
-
-
-def current_holder(doc: Document) -> Document:
-    """Point 1, or point 1.1's new holder once the permit was transferred (p.3)."""
-    transfer = doc.get("transfer")
-    holder: Document = transfer["newHolder"] if transfer else doc["holder"]
-    return holder
-
-
-def with_rate_dates(form: PermitForm, issue_date: date) -> PermitForm:
-    """Column 5 states the Central Bank's rate on the issue date (Permit rules p.5(д)):
-    a foreign-currency cost entered without the rate's date gets the issue date."""
-    changes: dict[str, Any] = {}
-    for table in COSTED_TABLES:
-        rows = form.rows(table)
-        dated = tuple(
-            replace(row, cost=replace(row.cost, rate_date=issue_date))
-            if row.cost is not None
-            and row.cost.currency != "RUB"
-            and row.cost.rate is not None
-            and row.cost.rate_date is None
-            else row
-            for row in rows
-        )
-        if dated != rows:
-            changes[table.value] = dated
-    return replace(form, **changes) if changes else form
-
-
-async def reference_problems(
-    db: AsyncDatabase[Document], session: AsyncClientSession | None, form: PermitForm
-) -> list[Problem]:
-    """Column 6 (Permit rules p.5(е)): a customs office or post named with a code must
-    exist in the reference data as a customs or a post."""
-    wanted = {
-        office.code
-        for table in COSTED_TABLES
-        for row in form.rows(table)
-        for office in row.customs_offices
-        if office.code is not None
-    }
-    if not wanted:
-        return []
-    known = {
-        doc["code"]
-        async for doc in db.customs_offices.find(
-            {
-                "code": {"$in": sorted(wanted)},
-                "kind": {"$in": [OfficeKind.CUSTOMS.value, OfficeKind.POST.value]},
-            },
-            {"code": 1},
-            session=session,
-        )
-    }
-    problems = []
-    for table in sorted(COSTED_TABLES, key=lambda t: t.value):
-        for index, row in enumerate(form.rows(table)):
-            for j, office in enumerate(row.customs_offices):
-                if office.code is not None and office.code not in known:
-                    problems.append(
-                        Problem(
-                            "CUSTOMS_OFFICE_NOT_FOUND",
-                            f"no customs or customs post {office.code} in the reference data",
-                            (table.value, index, "customsOffices", j, "code"),
-                        )
-                    )
-    return problems
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A point 15 special mark as an officer enters it; ``date`` defaults to today."""
-
-    kind: MarkKind
-    grounds: str
-    date: date | None = None
-    decision_number: str | None = None
-
-
-@dataclass(frozen=True)
-class TransferDecision:
-    """Point 1.1 (Permit rules p.3): the new holder and the customs' decision."""
-
-    new_holder: Holder
-    decision_number: str
-    decision_date: date
-
-
-Work = Callable[[AsyncClientSession], Awaitable[Document]]
-
-
-class Permits:
+class Permits(Service):
     """The use cases of processing permits, bound to one request."""
 
-    def __init__(
-        self,
-        client: AsyncMongoClient[Document],
-        db: AsyncDatabase[Document],
-        principal: Principal,
-        now: datetime,
-        *,
-        sequence_width: int = DEFAULT_SEQUENCE_WIDTH,
-        max_term_months: int = DEFAULT_MAX_TERM_MONTHS,
-    ) -> None:
-        self.client = client
-        self.db = db
-        self.principal = principal
-        self.now = to_millis(now)
-        self.sequence_width = sequence_width
-        self.max_term_months = max_term_months
-
-    # helpers ---------------------------------------------------------------------------
-
-    def _by(self) -> Document:
-        return {"keyId": self.principal.key_id, "name": self.principal.name}
+    # loading ---------------------------------------------------------------------------
 
     def today(self, doc: Document) -> date:
         """The issuing office's local date now (DESIGN "Permit number")."""
         return local_date(self.now, doc["header"]["timeZone"])
-
-    async def _run(self, key: str, operation: str, content: Any, work: Work) -> Outcome:
-        if not key.strip():
-            return Outcome(
-                None, [Problem("REQUIRED", "idempotencyKey is required", ("idempotencyKey",))]
-            )
-        return await idempotent(
-            self.client,
-            self.db,
-            scope=self.principal.key_id,
-            key=key,
-            operation=operation,
-            content=content,
-            now=self.now,
-            work=work,
-            key_field="idempotencyKey",
-        )
 
     async def _load(
         self,
@@ -262,30 +113,32 @@ class Permits:
         permit_id: ObjectId | None = None,
         number: str | None = None,
     ) -> Document:
+        """The permit by ID or number, if the principal sees it (else not found)."""
         query: Document = {"_id": permit_id} if permit_id is not None else {"number": number}
-        doc = await self.db.permits.find_one(query, session=session)
-        if doc is None or not can_see_permit(self.principal, doc):
-            what = f"number {number}" if number is not None else "this ID"
-            field = ("number",) if number is not None else ("id",)
-            raise _violation("PERMIT_NOT_FOUND", f"no permit with {what}", field)
-        return doc
+        doc = await self.db.permits.find_one(
+            {**query, **self.access.filter(Owned.PERMIT)}, session=session
+        )
+        return found(doc, number)
 
-    @staticmethod
-    def _check(doc: Document, operation: PermitOperation) -> None:
-        term_fixed = doc["term"].get("startDate") is not None
-        problems = check_operation(_S(doc["status"]), operation, term_fixed=term_fixed)
-        # These concern the request as a whole (the permit's state), not an input field.
-        _refuse_if([Problem(p.code, p.message) for p in problems])
+    async def _known_offices(
+        self, session: AsyncClientSession | None, form: PermitForm
+    ) -> set[str]:
+        """Of the codes column 6 names, those of a customs or a post in the reference data
+        (Permit rules p.5(е))."""
+        wanted = office_codes(form)
+        if not wanted:
+            return set()
+        cursor = self.db.customs_offices.find(
+            {
+                "code": {"$in": sorted(wanted)},
+                "kind": {"$in": [OfficeKind.CUSTOMS.value, OfficeKind.POST.value]},
+            },
+            {"code": 1},
+            session=session,
+        )
+        return {doc["code"] async for doc in cursor}
 
-    @staticmethod
-    def _check_revision(doc: Document, expected: int | None) -> None:
-        if expected is not None and doc["revision"] != expected:
-            raise _violation(
-                "REVISION_MISMATCH",
-                f"the permit is at revision {doc['revision']}, not {expected}: it was changed "
-                "meanwhile; read it again",
-                ("expectedRevision",),
-            )
+    # writing ---------------------------------------------------------------------------
 
     async def _save(
         self,
@@ -333,7 +186,7 @@ class Permits:
                 "operation": operation.value,
                 "at": self.now,
                 "effectiveDate": as_datetime(self.today(after)),
-                "by": self._by(),
+                "by": self.by(),
                 "note": note or {},
                 "permit": snapshot,
             },
@@ -357,6 +210,21 @@ class Permits:
         value: int = counter["value"]
         return value
 
+    async def _draft_content(self, session: AsyncClientSession, form: PermitForm) -> Document:
+        """What a draft stores of ``form``: the header from the reference data of the
+        customs it names (Permit rules p.1), the content, the holder, the term's months;
+        number, transfer and marks come by their own operations."""
+        header, zone = await issuing_header(
+            self.db, session, form.header.customs_office_code, ("permit", "customsOfficeCode")
+        )
+        draft = replace(form, header=header, number=None, transfer=None, special_marks=())
+        return {
+            "header": header_doc(header, zone),
+            **content_doc(draft),
+            "holderInn": form.holder.inn,
+            "term": term_doc(Term(form.term.months)),
+        }
+
     # drafts ----------------------------------------------------------------------------
 
     async def create_draft(self, key: str, form: PermitForm) -> Outcome:
@@ -366,36 +234,25 @@ class Permits:
         would stop it)."""
 
         async def work(session: AsyncClientSession) -> Document:
-            header, zone = await issuing_header(
-                self.db,
-                session,
-                form.header.customs_office_code,
-                ("permit", "customsOfficeCode"),
-            )
-            draft = replace(form, header=header, number=None, transfer=None, special_marks=())
-            try:
-                content = content_doc(draft)
-            except RuleViolation as refusal:
-                raise RuleViolation([p.under("permit") for p in refusal.problems]) from None
+            content = await self._draft_content(session, form)
+            term = content.pop("term")
             doc: Document = {
                 "_id": ObjectId(),
                 "status": _S.PREPARED.value,
-                "header": header_doc(header, zone),
                 **content,
-                "holderInn": form.holder.inn,
                 "transfer": None,
-                "term": term_doc(Term(form.term.months)),
+                "term": term,
                 "specialMarks": [],
                 "revision": 1,
                 "createdAt": self.now,
                 "updatedAt": self.now,
-                "createdBy": self._by(),
+                "createdBy": self.by(),
             }
             await self.db.permits.insert_one(doc, session=session)
             await self._revision(session, doc, RevisionOperation.CREATE, None)
             return {"permitId": doc["_id"]}
 
-        return await self._run(key, "createPermitDraft", asdict(form), work)
+        return await self.run(key, "createPermitDraft", asdict(form), work)
 
     async def edit_draft(
         self, key: str, permit_id: ObjectId, form: PermitForm, expected_revision: int | None
@@ -404,55 +261,24 @@ class Permits:
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, permit_id=permit_id)
-            if doc["status"] != _S.PREPARED.value:
-                raise _violation(
-                    "OPERATION_NOT_ALLOWED",
-                    f"the permit is {doc['status']}: only a draft is edited; an issued permit "
-                    "is changed with amendPermit",
-                )
-            self._check_revision(doc, expected_revision)
-            header, zone = await issuing_header(
-                self.db,
-                session,
-                form.header.customs_office_code,
-                ("permit", "customsOfficeCode"),
-            )
-            draft = replace(form, header=header, number=None, transfer=None, special_marks=())
-            try:
-                content = content_doc(draft)
-            except RuleViolation as refusal:
-                raise RuleViolation([p.under("permit") for p in refusal.problems]) from None
-            changes = {
-                "header": header_doc(header, zone),
-                **content,
-                "holderInn": form.holder.inn,
-                "term": term_doc(Term(form.term.months)),
-            }
+            status = _S(doc["status"])
+            if problems := check_draft_edit(status, doc["revision"], expected_revision):
+                raise RuleViolation(problems)
+            changes = await self._draft_content(session, form)
             return await self._save(session, doc, changes, RevisionOperation.EDIT)
 
         content = {"id": str(permit_id), "form": asdict(form), "expected": expected_revision}
-        return await self._run(key, "updatePermitDraft", content, work)
+        return await self.run(key, "updatePermitDraft", content, work)
 
     # issue -------------------------------------------------------------------------------
 
-    async def issue_problems(
-        self, doc: Document, session: AsyncClientSession | None = None
-    ) -> list[Problem]:
-        """Everything that stops ``doc`` (a draft) from being issued now: the header from
-        the reference data, every rule of the form (Permit rules p.1-p.9) on the office's
-        local date, and column 6's offices in the reference data.  Paths are under
-        ``permit``."""
-        try:
-            _, _, problems = await self._issuable(doc, session)
-        except RuleViolation as refusal:
-            return refusal.problems
-        return problems
-
     async def _issuable(
         self, doc: Document, session: AsyncClientSession | None
-    ) -> tuple[PermitForm, str, list[Problem]]:
-        """The form as it would be issued now (header from the reference data, rates
-        dated), the office's time zone, and the form's problems (under ``permit``)."""
+    ) -> tuple[Permit, Header, str, date, set[str]]:
+        """What the decision to issue ``doc`` needs: the permit, the header from the
+        reference data (its problems under ``permit``) and the office's time zone, its
+        local date, the known offices of column 6."""
+        permit = permit_of(doc)
         try:
             header, zone = await issuing_header(
                 self.db,
@@ -462,11 +288,20 @@ class Permits:
             )
         except RuleViolation as refusal:
             raise RuleViolation([p.under("permit") for p in refusal.problems]) from None
-        today = local_date(self.now, zone)
-        form = with_rate_dates(replace(form_of(doc), header=header), today)
-        problems = validate_permit(form, today, max_term_months=self.max_term_months)
-        problems += await reference_problems(self.db, session, form)
-        return form, zone, [p.under("permit") for p in problems]
+        known = await self._known_offices(session, permit.form)
+        return permit, header, zone, local_date(self.now, zone), known
+
+    async def issue_problems(self, doc: Document) -> list[Problem]:
+        """Everything that stops ``doc`` (a draft) from being issued now: the header from
+        the reference data, every rule of the form (Permit rules p.1-p.9) on the office's
+        local date, and column 6's offices in the reference data.  Paths are under
+        ``permit``."""
+        try:
+            permit, header, _, today, known = await self._issuable(doc, None)
+        except RuleViolation as refusal:
+            return refusal.problems
+        form = as_issued(permit.form, header, today)
+        return check_issuable(form, today, known, self.config.permit_max_term_months)
 
     async def issue(self, key: str, permit_id: ObjectId) -> Outcome:
         """Issue a draft: every rule checked, then the number assigned and the status set
@@ -474,27 +309,30 @@ class Permits:
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, permit_id=permit_id)
-            self._check(doc, _O.ISSUE)
-            form, zone, problems = await self._issuable(doc, session)
-            _refuse_if(problems)  # before the counter: a refused issue never touches it
-            today = local_date(self.now, zone)
-            header = form.header
+            status = next_status(_S(doc["status"]), _O.ISSUE)
+            permit, header, zone, today, known = await self._issuable(doc, session)
+            # before the counter: a refused issue never touches it
+            form = issue_permit(
+                permit.form, header, today, known, self.config.permit_max_term_months
+            )
             office, year = sequence_scope(header.customs_office_code, today)
             sequence = await self._next_sequence(session, office, year)
-            number = format_permit_number(office, today, sequence, self.sequence_width)
+            number = format_permit_number(
+                office, today, sequence, self.config.permit_sequence_width
+            )
             changes = {
                 **content_doc(form, doc["table3"]),
-                "status": status_after(_S.PREPARED, _O.ISSUE).value,
+                "status": status.value,
                 "header": header_doc(header, zone),
                 "number": number,
                 "sequence": sequence,
                 "issueDate": as_datetime(today),
                 "issuedAt": self.now,
-                "issuedBy": self._by(),
+                "issuedBy": self.by(),
             }
             return await self._save(session, doc, changes, RevisionOperation.ISSUE)
 
-        return await self._run(key, "issuePermit", {"id": str(permit_id)}, work)
+        return await self.run(key, "issuePermit", {"id": str(permit_id)}, work)
 
     # amend -------------------------------------------------------------------------------
 
@@ -506,125 +344,53 @@ class Permits:
         reason: str,
         expected_revision: int | None,
     ) -> Outcome:
-        """Amend an issued permit's content (DESIGN Part B, "amend").  The number, the
-        issuing customs and the holder stay (a new holder comes by transfer, p.3); once the
-        term is fixed its months change only by extension (p.9).  The amended form must
-        pass every rule on the issue date."""
+        """Amend an issued permit's content (DESIGN Part B, "amend"; the rules are
+        :func:`domain.permits.operations.amend_permit`)."""
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, number=number)
-            if doc["status"] == _S.PREPARED.value:
-                raise _violation(
-                    "OPERATION_NOT_ALLOWED",
-                    "a draft is changed with updatePermitDraft",
-                )
-            self._check(doc, _O.AMEND)
-            self._check_revision(doc, expected_revision)
-            stored = form_of(doc)
-            problems: list[Problem] = []
-            if not reason.strip():
-                problems.append(Problem("REQUIRED", "the reason is required", ("reason",)))
-            if form.header.customs_office_code != stored.header.customs_office_code:
-                problems.append(
-                    Problem(
-                        "ISSUING_OFFICE_FIXED",
-                        f"the permit was issued by {stored.header.customs_office_code}; the "
-                        "issuing customs is part of its number",
-                        ("permit", "customsOfficeCode"),
-                    )
-                )
-            if form.holder.inn != stored.holder.inn:
-                problems.append(
-                    Problem(
-                        "HOLDER_CHANGE_BY_TRANSFER",
-                        "another person takes the permit over by transfer (point 1.1, p.3)",
-                        ("permit", "holder", "inn"),
-                    )
-                )
-            term = stored.term
-            if term.start_date is not None and form.term.months != term.months:
-                problems.append(
-                    Problem(
-                        "TERM_FIXED",
-                        "the term is fixed since the first placement; extend it instead (p.9)",
-                        ("permit", "term", "months"),
-                    )
-                )
-            if term.start_date is None:
-                term = Term(form.term.months)
-            issue_date = as_date(doc["issueDate"])
-            assert issue_date is not None
-            amended = replace(
+            known = await self._known_offices(session, form)
+            amended = amend_permit(
+                permit_of(doc),
                 form,
-                header=stored.header,
-                number=stored.number,
-                transfer=stored.transfer,
-                special_marks=stored.special_marks,
-                term=term,
+                reason,
+                expected_revision,
+                known,
+                self.config.permit_max_term_months,
             )
-            amended = with_rate_dates(amended, issue_date)
-            problems += [
-                p.under("permit")
-                for p in validate_permit(amended, issue_date, max_term_months=self.max_term_months)
-            ]
-            problems += [
-                p.under("permit") for p in await reference_problems(self.db, session, amended)
-            ]
-            _refuse_if(problems)
-            try:
-                content = content_doc(amended, doc["table3"])
-            except RuleViolation as refusal:
-                raise RuleViolation([p.under("permit") for p in refusal.problems]) from None
-            changes = {**content, "term": {**doc["term"], "months": term.months}}
+            changes = {
+                **content_doc(amended, doc["table3"]),
+                "term": {**doc["term"], "months": amended.term.months},
+            }
             return await self._save(
                 session, doc, changes, RevisionOperation.AMEND, {"reason": reason.strip()}
             )
 
         content = {"form": asdict(form), "reason": reason, "expected": expected_revision}
-        return await self._run(key, f"amendPermit:{number}", content, work)
+        return await self.run(key, f"amendPermit:{number}", content, work)
 
     # transfer (p.3) ----------------------------------------------------------------------
 
-    async def transfer(self, key: str, number: str, decision: TransferDecision) -> Outcome:
+    async def transfer(self, key: str, number: str, decision: Transfer) -> Outcome:
         """Point 1.1 (Permit rules p.3): by a decision of the customs, on the holder's
         application, the permit passes to another Russian person (a valid INN)."""
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, number=number)
-            self._check(doc, _O.TRANSFER)
-            today = self.today(doc)
-            issue_date = as_date(doc["issueDate"])
-            assert issue_date is not None
-            transfer = Transfer(
-                decision.new_holder, decision.decision_number, decision.decision_date
-            )
-            # Checked against the current holder: after an earlier transfer, the person
-            # in 1.1 holds the permit, and the next transfer is away from them.
-            holder = holder_of(current_holder(doc))
-            form = replace(form_of(doc), holder=holder, transfer=transfer)
-            problems = [_strip(p, "transfer") for p in check_transfer(form, issue_date)]
-            if decision.decision_date > today:
-                problems.append(
-                    Problem(
-                        "DATE_IN_FUTURE",
-                        f"the decision cannot be dated after today ({today:%d.%m.%Y})",
-                        ("decisionDate",),
-                    )
-                )
-            _refuse_if(problems)
+            transfer = transfer_permit(permit_of(doc), decision, self.today(doc))
             changes = {
                 "transfer": transfer_doc(transfer, self.now),
-                "holderInn": decision.new_holder.inn,
+                "holderInn": transfer.new_holder.inn,
             }
             return await self._save(
                 session,
                 doc,
                 changes,
                 RevisionOperation.TRANSFER,
-                {"decisionNumber": decision.decision_number.strip()},
+                {"decisionNumber": transfer.decision_number.strip()},
             )
 
-        return await self._run(key, f"transferPermit:{number}", asdict(decision), work)
+        return await self.run(key, f"transferPermit:{number}", asdict(decision), work)
 
     # term (p.9) --------------------------------------------------------------------------
 
@@ -632,26 +398,14 @@ class Permits:
         self, session: AsyncClientSession, doc: Document, start: date
     ) -> Document:
         """Table 10.1 (Permit rules p.9): at the first placement the start of the term is
-        fixed and its end date written: the same day ``months`` later, clipped to the
-        month's end (DESIGN "Term").  Runs inside the caller's transaction, so a
-        placement (procedure 51 release, the lead's) can fix the term with it."""
-        self._check(doc, _O.FIX_TERM)
-        today = self.today(doc)
-        issue_date = as_date(doc["issueDate"])
-        assert issue_date is not None
-        months = doc["term"]["months"]
-        term = Term(months, start, term_end(start, months))
-        problems = [_strip(p, "term") for p in check_term(term, issue_date, self.max_term_months)]
-        if start > today:
-            problems.append(
-                Problem(
-                    "DATE_IN_FUTURE",
-                    f"the first placement cannot be after today ({today:%d.%m.%Y})",
-                    ("startDate",),
-                )
-            )
-        _refuse_if(problems)
-        changes = {"term": term_doc(term), "termEnd": as_datetime(term_end(start, months))}
+        fixed and its end date written (:func:`domain.permits.operations.fix_permit_term`).
+        Runs inside the caller's transaction, so a placement (procedure 51 release, the
+        lead's) can fix the term with it."""
+        term = fix_permit_term(
+            permit_of(doc), start, self.today(doc), self.config.permit_max_term_months
+        )
+        assert term.end_date is not None
+        changes = {"term": term_doc(term), "termEnd": as_datetime(term.end_date)}
         return await self._save(session, doc, changes, RevisionOperation.FIX_TERM)
 
     async def fix_term(self, key: str, number: str, start: date) -> Outcome:
@@ -661,98 +415,51 @@ class Permits:
             doc = await self._load(session, number=number)
             return await self.fix_term_in(session, doc, start)
 
-        return await self._run(key, f"fixPermitTerm:{number}", {"start": start}, work)
+        return await self.run(key, f"fixPermitTerm:{number}", {"start": start}, work)
 
     async def extend(
         self, key: str, number: str, months: int, decision_number: str | None, reason: str
     ) -> Outcome:
         """Table 10.2 (Permit rules p.9): an extension by whole months with the new end
-        date, computed from the start and the total months (DESIGN "Term"), the whole term
-        at most the cap.  A term that has already ended is not extended (DESIGN)."""
+        date (:func:`domain.permits.operations.extend_permit_term`)."""
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, number=number)
-            self._check(doc, _O.EXTEND)
-            stored = form_of(doc).term
-            start, end = stored.start_date, term_end_of(stored)
-            assert start is not None
-            assert end is not None
-            today = self.today(doc)
-            if is_expired(end, today):
-                raise _violation(
-                    "TERM_ENDED",
-                    f"the term ended on {end:%d.%m.%Y}; an ended term is not extended",
-                )
-            new_end = extend_term(start, stored.total_months, months, self.max_term_months)
-            term = replace(stored, extensions=(*stored.extensions, Extension(months, new_end)))
-            notes = [
-                {k: v for k, v in e.items() if k not in ("months", "endDate")}
-                for e in doc["term"]["extensions"]
-            ]
+            term = extend_permit_term(
+                permit_of(doc), months, self.today(doc), self.config.permit_max_term_months
+            )
+            notes = extension_notes(doc)
             notes.append(
                 {"decisionNumber": decision_number, "reason": reason.strip(), "at": self.now}
             )
-            changes = {"term": term_doc(term, notes), "termEnd": as_datetime(new_end)}
+            changes = {
+                "term": term_doc(term, notes),
+                "termEnd": as_datetime(term.extensions[-1].end_date),
+            }
             return await self._save(session, doc, changes, RevisionOperation.EXTEND)
 
         content = {"months": months, "decision": decision_number, "reason": reason}
-        return await self._run(key, f"extendPermitTerm:{number}", content, work)
+        return await self.run(key, f"extendPermitTerm:{number}", content, work)
 
     # point 15 marks, expiry -----------------------------------------------------------------
 
     async def mark(self, key: str, number: str, mark: Mark) -> Outcome:
-        """Revocation, annulment or restoration (point 15 special marks, DESIGN Part B):
-        grounds and a date (today by default), not before the permit nor the previous
-        mark, not after today."""
-        operation = _MARK_OPERATIONS[mark.kind]
+        """Revocation, annulment or restoration (point 15 special marks, DESIGN Part B;
+        :func:`domain.permits.operations.mark_permit`)."""
+        operation = MARK_OPERATIONS[mark.kind]
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, number=number)
-            self._check(doc, operation)
-            today = self.today(doc)
-            day = mark.date or today
-            issue_date = as_date(doc["issueDate"])
-            assert issue_date is not None
-            problems: list[Problem] = []
-            if not mark.grounds.strip():
-                problems.append(Problem("REQUIRED", "the grounds are required", ("grounds",)))
-            if day > today:
-                problems.append(
-                    Problem(
-                        "DATE_IN_FUTURE",
-                        f"the mark cannot be dated after today ({today:%d.%m.%Y})",
-                        ("date",),
-                    )
-                )
-            if day < issue_date:
-                problems.append(
-                    Problem(
-                        "MARK_BEFORE_ISSUE",
-                        f"a special mark cannot precede the permit ({issue_date:%d.%m.%Y})",
-                        ("date",),
-                    )
-                )
-            marks = doc["specialMarks"]
-            if marks and day < marks[-1]["date"].date():
-                problems.append(
-                    Problem(
-                        "MARK_OUT_OF_ORDER",
-                        "a special mark cannot precede the previous one",
-                        ("date",),
-                    )
-                )
-            _refuse_if(problems)
-            entry = mark_doc(
-                SpecialMark(mark.kind, day, mark.grounds, mark.decision_number), self.now
-            )
+            after = mark_permit(permit_of(doc), mark, self.today(doc))
+            entry = mark_doc(after.form.special_marks[-1], self.now)
             changes = {
-                "status": status_after(_S(doc["status"]), operation).value,
-                "specialMarks": [*marks, entry],
+                "status": after.status.value,
+                "specialMarks": [*doc["specialMarks"], entry],
             }
             return await self._save(session, doc, changes, RevisionOperation(operation.value))
 
         content = {"mark": asdict(mark)}
-        return await self._run(key, f"{operation.value.lower()}Permit:{number}", content, work)
+        return await self.run(key, f"{operation.value.lower()}Permit:{number}", content, work)
 
     async def expire_due(self, key: str) -> Outcome:
         """Every permit in force whose term has passed (the end date is before the
@@ -772,34 +479,16 @@ class Permits:
                 assert end is not None
                 if not is_expired(end, self.today(doc)):
                     continue
-                self._check(doc, _O.EXPIRE)
+                permit = permit_of(doc)
+                status = next_status(permit.status, _O.EXPIRE, term_fixed=permit.term_fixed)
                 await self._save(
                     session,
                     doc,
-                    {"status": status_after(_S.IN_FORCE, _O.EXPIRE).value},
+                    {"status": status.value},
                     RevisionOperation.EXPIRE,
                     {"termEnd": doc["termEnd"]},
                 )
                 expired.append(doc["_id"])
             return {"permitIds": expired}
 
-        return await self._run(key, "expirePermits", {}, work)
-
-
-def for_request(ctx: Context) -> Permits:
-    """The service bound to a request, with the permit settings."""
-    return Permits(
-        ctx.client,
-        ctx.db,
-        ctx.principal,
-        ctx.now,
-        sequence_width=ctx.config.permit_sequence_width,
-        max_term_months=ctx.config.permit_max_term_months,
-    )
-
-
-def _strip(problem: Problem, prefix: str) -> Problem:
-    """``problem`` with a leading ``prefix`` removed from its path (a section's checks
-    report paths in the permit; the operation's input names the section's fields)."""
-    field = problem.field[1:] if problem.field[:1] == (prefix,) else problem.field
-    return Problem(problem.code, problem.message, field)
+        return await self.run(key, "expirePermits", {}, work)

@@ -190,7 +190,7 @@ async def test_accounting_under_concurrent_load_keeps_the_invariant(
             print(f"\n{output.strip()}")
         elapsed = time.monotonic() - started
 
-        records = [json.loads(line) for c in configs for line in read_lines(Path(c["out"]))]
+        records = [json.loads(line) for c in configs for line in read_lines(Path(str(c["out"])))]
         failed = [r for r in records if r["error"]]
         assert not failed, f"{len(failed)} got no answer, e.g. {failed[:3]}\n{api.output()}"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from domain.codes import inn_error
+from domain.codes import check_inn
 from tests.support.api import Api
 from tests.support.declarations import (
     ACCOUNT,
@@ -44,7 +44,7 @@ def new_inn() -> str:
     while True:
         stem = "".join(random.choices("0123456789", k=9))
         for last in "0123456789":
-            if inn_error(stem + last) is None:
+            if not check_inn(stem + last):
                 return stem + last
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import SCHEMA_FILE, main
+from api.cli import main
 from api.db import Database
+from schema.compat import SCHEMA_FILE
 from tests.support.api import HOLDER_INN, Api
 
 ROOT = Path(__file__).resolve().parent.parent

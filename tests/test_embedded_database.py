@@ -86,7 +86,7 @@ def test_start_gives_a_transactional_durable_server(reaper: Processes, tmp_path:
     assert "--sync-on-commit" in args
     assert args[args.index("--storage-path") + 1] == str((tmp_path / "db").resolve())
 
-    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+    with MongoClient[dict[str, Any]](uri, serverSelectionTimeoutMS=5000) as client:
         assert client.admin.command("ping")["ok"] == 1
         things = client.get_database("t").things
         with client.start_session() as session:
@@ -105,13 +105,15 @@ def test_start_gives_a_transactional_durable_server(reaper: Processes, tmp_path:
 
 def test_data_survives_stop_and_restart(reaper: Processes, tmp_path: Path) -> None:
     first = reaper.embedded(tmp_path / "db")
-    with MongoClient(first.start(), serverSelectionTimeoutMS=5000, w="majority") as client:
+    with MongoClient[dict[str, Any]](
+        first.start(), serverSelectionTimeoutMS=5000, w="majority"
+    ) as client:
         client.get_database("t").things.insert_one({"_id": "kept", "n": 42})
     first.stop()
     assert server_pids(tmp_path) == []
 
     second = reaper.embedded(tmp_path / "db")
-    with MongoClient(second.start(), serverSelectionTimeoutMS=5000) as client:
+    with MongoClient[dict[str, Any]](second.start(), serverSelectionTimeoutMS=5000) as client:
         assert client.get_database("t").things.find_one({"_id": "kept"}) == {"_id": "kept", "n": 42}
 
 
@@ -132,7 +134,7 @@ def test_second_server_on_one_folder_fails_at_once(reaper: Processes, tmp_path: 
     assert "MONGODB_URI" in message
 
     assert len(server_pids(tmp_path)) == 1  # no second server was spawned
-    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+    with MongoClient[dict[str, Any]](uri, serverSelectionTimeoutMS=5000) as client:
         assert client.admin.command("ping")["ok"] == 1
 
 

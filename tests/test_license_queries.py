@@ -23,7 +23,7 @@ from api.app import create_app
 from api.clock import FixedClock
 from api.db import Database
 from api.settings import Settings
-from domain.codes import inn_error
+from domain.codes import check_inn
 from tests.support.api import HOLDER_INN, OTHER_INN, START, Api
 from tests.support.licenses import REGISTER, STATUS, license_input, unique
 
@@ -35,7 +35,7 @@ def new_inn() -> str:
     body = "50" + f"{secrets.randbelow(10**7):07d}"
     weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
     inn = body + str(sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11 % 10)
-    assert inn_error(inn) is None
+    assert check_inn(inn) == []
     return inn
 
 
@@ -67,7 +67,8 @@ class Registry:
             "registerLicense"
         ]
         assert payload["userErrors"] == [], payload["userErrors"]
-        return payload["license"]
+        license: dict[str, Any] = payload["license"]
+        return license
 
     async def status(self, mutation: str, number: str) -> None:
         message = {"messageId": unique("m"), "number": number, "reason": "решение"}

@@ -6,21 +6,27 @@ Each test gets a database of its own (``mig_<random>``), dropped at the end.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, WriteError
 
+import migrations
 from api.app import migrate_when_free
 from api.db import CODEC_OPTIONS, Database, make_client
+from migrations import m0001_licences
 from migrations.m0001_licences import LICENSE_SCHEMA
 from migrations.runner import APPLIED, LOCK, MigrationLocked, discover, force_unlock, migrate
+from services.ledger import verify_license
 from tests.support.api import HOLDER_INN
 
 Document = dict[str, Any]
@@ -196,3 +202,65 @@ async def test_migrate_when_free_gives_up_after_its_wait(
             Database(client=database.client, db=fresh, uri=database.uri), wait_seconds=0.6
         )
     assert await fresh[APPLIED].count_documents({}) == 0
+
+
+async def test_m0002_opens_the_ledger_of_licences_registered_before_it(
+    fresh: AsyncDatabase[Document],
+) -> None:
+    """A licence stored before the ledger gets one LIMIT_CHANGE entry per line, chained
+    and hashed so that today's ledger verification accepts it, and its ``state``."""
+    await m0001_licences.up(fresh)
+    older = license_doc("RU-OLD", quantity=Decimal("10.500"))
+    older["lines"].append(
+        {
+            **older["lines"][0],
+            "lineNo": 2,
+            "quantityLimit": Decimal("3"),
+            "available": Decimal("3"),
+            "valueLimit": Decimal("1500.50"),
+            "valueAccounted": Decimal("0.00"),
+            "valueReleased": Decimal("0"),
+            "valueAvailable": Decimal("1500.50"),
+            "currency": "USD",
+        }
+    )
+    await fresh.licenses.insert_one(older)
+
+    await migrate(fresh)
+
+    licence = await fresh.licenses.find_one({"number": "RU-OLD"})
+    assert licence is not None
+    entries = await fresh.ledger.find({"licenseId": licence["_id"]}).sort("seq", 1).to_list()
+    assert [(e["seq"], e["lineNo"], e["operation"]) for e in entries] == [
+        (1, 1, "LIMIT_CHANGE"),
+        (2, 2, "LIMIT_CHANGE"),
+    ]
+    assert [(e["quantity"], e["value"]) for e in entries] == [
+        (Decimal("10.500"), None),
+        (Decimal("3"), Decimal("1500.50")),
+    ]
+    assert entries[1]["after"]["valueLimit"] == Decimal("1500.50")
+    assert entries[0]["prevHash"] is None
+    assert entries[1]["prevHash"] == entries[0]["hash"]
+    assert (licence["ledgerSeq"], licence["ledgerHash"]) == (2, entries[1]["hash"])
+    assert licence["state"] == "ACTIVE"
+    assert (await verify_license(fresh, licence)).ok
+
+    before = await state(fresh)
+    assert await migrate(fresh) == []  # a rerun opens nothing twice
+    assert await state(fresh) == before
+
+
+def test_migrations_load_nothing_of_the_live_code() -> None:
+    """A migration is frozen once applied: it copies what it needs instead of importing
+    the rules, use cases or API of the day, which may change after it ran."""
+    probe = (
+        "import sys; from migrations.runner import discover; discover(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'domain', 'services', 'resolvers', 'schema', 'api'}))"
+    )
+    root = Path(migrations.__file__).resolve().parent.parent
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

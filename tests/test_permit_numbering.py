@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from api.db import Database
-from tests.support.api import Api, _free_port
+from tests.support.api import Api, free_port
 from tests.support.permits import create, key, new_office, permit_input
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ class ApiServer:
 
 
 def _start_server(mongo_uri: str, database: Database, log: Path) -> ApiServer:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMS_")}
     env.update(
         MONGODB_URI=mongo_uri,

@@ -580,13 +580,15 @@ async def test_p9_term_in_whole_months_within_the_cap(api: Api, database: Databa
 async def fixed(api: Api, number: str, start: str) -> Payload:
     payload = await op(api, FIX_TERM, "fixPermitTerm", {"number": number, "startDate": start})
     assert payload["userErrors"] == [], payload
-    return payload["permit"]
+    permit: Payload = payload["permit"]
+    return permit
 
 
 async def extended(api: Api, number: str, months: int) -> Payload:
     payload = await op(api, EXTEND, "extendPermitTerm", {"number": number, "months": months})
     assert payload["userErrors"] == [], payload
-    return payload["permit"]
+    permit: Payload = payload["permit"]
+    return permit
 
 
 async def test_p9_term_fixed_at_first_placement_month_end_arithmetic(

@@ -5,5 +5,6 @@ Modules:
     validation  validate_permit (one function per rule) and yield_balance_warnings
     numbering   the registration number CCCCCCCC/DDMMYY/51/SEQ (p.2)
     terms       the processing term in months and its extensions (p.9)
-    lifecycle   statuses and the operations allowed in each
+    lifecycle   statuses, the operations allowed in each, the permit as it stands
+    operations  what each operation decides: the value it writes, or the refusal
 """

@@ -222,6 +222,11 @@ class Term:
         """The term with all its extensions."""
         return self.months + sum(e.months for e in self.extensions)
 
+    @property
+    def end_date_in_force(self) -> date | None:
+        """The end in force: the last extension's end date, else table 10.1's (p.9)."""
+        return self.extensions[-1].end_date if self.extensions else self.end_date
+
 
 @dataclass(frozen=True, slots=True)
 class ProcessingOrganisation:

@@ -9,9 +9,14 @@ fixing the term at the first placement and extensions (p.9) keep the status.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
-from domain.problems import Problem
+from domain.permits.form import Holder, MarkKind, PermitForm
+from domain.problems import Problem, RuleViolation
 
 
 class PermitStatus(StrEnum):
@@ -38,6 +43,7 @@ class PermitOperation(StrEnum):
 
 _S = PermitStatus
 _O = PermitOperation
+T = TypeVar("T")
 
 #: operation -> (statuses it is allowed from, status it leads to; None keeps the status)
 TRANSITIONS: dict[PermitOperation, tuple[frozenset[PermitStatus], PermitStatus | None]] = {
@@ -93,3 +99,113 @@ def check_operation(
 def status_after(status: PermitStatus, operation: PermitOperation) -> PermitStatus:
     """The status ``operation`` leads to (call :func:`check_operation` first)."""
     return TRANSITIONS[operation][1] or status
+
+
+def next_status(
+    status: PermitStatus, operation: PermitOperation, *, term_fixed: bool = False
+) -> PermitStatus:
+    """The status ``operation`` leads to from ``status`` (DESIGN Part B; the term from
+    Permit rules p.9); raises :class:`RuleViolation` when :func:`check_operation` refuses
+    it.  The refusal concerns the request as a whole (the permit's state), not an input
+    field, so its problems carry no path."""
+    if problems := check_operation(status, operation, term_fixed=term_fixed):
+        raise RuleViolation([Problem(p.code, p.message) for p in problems])
+    return status_after(status, operation)
+
+
+#: Point 15: the operation each special mark records.
+MARK_OPERATIONS: dict[MarkKind, PermitOperation] = {
+    MarkKind.REVOCATION: _O.REVOKE,
+    MarkKind.ANNULMENT: _O.ANNUL,
+    MarkKind.RESTORATION: _O.RESTORE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """What placements under procedure 51 accounted against a table 3 row, and what is
+    left of its quantity (DESIGN Part B, "A permit is also used")."""
+
+    accounted: Decimal
+    available: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Permit:
+    """A permit as it stands: its form, its status, its issue date (the issuing office's
+    local date; None for a draft), its revision (1 for the draft, then +1 per change) and
+    what placements accounted against each table 3 row."""
+
+    form: PermitForm
+    status: PermitStatus = PermitStatus.PREPARED
+    issue_date: date | None = None
+    revision: int = 1
+    placements: tuple[Placement, ...] = ()
+
+    @property
+    def term_fixed(self) -> bool:
+        """The term's start was fixed at the first placement (Permit rules p.9)."""
+        return self.form.term.start_date is not None
+
+    @property
+    def current_holder(self) -> Holder:
+        """Point 1, or point 1.1's new holder once the permit was transferred (p.3)."""
+        transfer = self.form.transfer
+        return transfer.new_holder if transfer is not None else self.form.holder
+
+    @property
+    def issued_on(self) -> date:
+        """The issue date of a permit that was issued (Permit rules p.2)."""
+        assert self.issue_date is not None, "a draft has no issue date"  # checked before
+        return self.issue_date
+
+
+def found(permit: T | None, number: str | None = None) -> T:
+    """The permit an operation names, by its ``number`` (or, when None, its ID); refused
+    as not found when there is none the principal may see (DESIGN "Holder")."""
+    if permit is None:
+        what, field = ("this ID", "id") if number is None else (f"number {number}", "number")
+        raise RuleViolation([Problem("PERMIT_NOT_FOUND", f"no permit with {what}", (field,))])
+    return permit
+
+
+def check_draft(status: PermitStatus) -> list[Problem]:
+    """DESIGN Part B: a draft (PREPARED) is edited whole until it is issued; an issued
+    permit is changed by amendment."""
+    if status is PermitStatus.PREPARED:
+        return []
+    return [
+        Problem(
+            "OPERATION_NOT_ALLOWED",
+            f"the permit is {status}: only a draft is edited; an issued permit is changed "
+            "with amendPermit",
+        )
+    ]
+
+
+def check_issued(status: PermitStatus) -> list[Problem]:
+    """DESIGN Part B: an amendment changes an issued permit; a draft is edited."""
+    if status is not PermitStatus.PREPARED:
+        return []
+    return [Problem("OPERATION_NOT_ALLOWED", "a draft is changed with updatePermitDraft")]
+
+
+def check_revision(revision: int, expected: int | None) -> list[Problem]:
+    """DESIGN Part B: a change made against the revision the officer read is refused once
+    the permit has moved on (``expected`` None: no such condition)."""
+    if expected is None or revision == expected:
+        return []
+    return [
+        Problem(
+            "REVISION_MISMATCH",
+            f"the permit is at revision {revision}, not {expected}: it was changed "
+            "meanwhile; read it again",
+            ("expectedRevision",),
+        )
+    ]
+
+
+def check_draft_edit(status: PermitStatus, revision: int, expected: int | None) -> list[Problem]:
+    """DESIGN Part B: a draft's content is replaced whole (:func:`check_draft`) at the
+    revision the officer read (:func:`check_revision`); the first refusal is given."""
+    return check_draft(status) or check_revision(revision, expected)

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from domain.codes import customs_office_code_error
+from domain.codes import check_customs_office_code
+from domain.declarations import PROCESSING_PROCEDURE
+from domain.problems import Problem, RuleViolation
 
-#: Customs procedure of processing on the customs territory (CU Commission Decision 378).
-PROCESSING_PROCEDURE_CODE = "51"
 DEFAULT_SEQUENCE_WIDTH = 4
 
 _NUMBER = re.compile(r"^(\d{8})/(\d{2})(\d{2})(\d{2})/(\d{2})/(\d+)$")
@@ -32,6 +32,10 @@ class PermitNumber:
     sequence: int
 
 
+def _refuse(message: str) -> RuleViolation:
+    return RuleViolation([Problem("INVALID_PERMIT_NUMBER", message, ("number",))])
+
+
 def format_permit_number(
     customs_office_code: str,
     issue_date: date,
@@ -40,40 +44,38 @@ def format_permit_number(
 ) -> str:
     """The registration number (Permit rules p.2): ``10702010/150327/51/0007``.
 
-    ``issue_date`` is the issuing office's local date.  Raises ``ValueError`` for a bad
-    office code or a sequence below 1.
+    ``issue_date`` is the issuing office's local date.  Raises :class:`RuleViolation`
+    for a bad office code, a sequence below 1 or a year the number cannot hold.
     """
-    error = customs_office_code_error(customs_office_code)
-    if error:
-        raise ValueError(error)
+    if problems := check_customs_office_code(customs_office_code):
+        raise RuleViolation(problems)
     if sequence < 1:
-        raise ValueError(f"a permit sequence number starts at 1, got {sequence}")
+        raise _refuse(f"a permit sequence number starts at 1, got {sequence}")
     if not 2000 <= issue_date.year <= 2099:
-        raise ValueError(f"the number's two-digit year cannot hold {issue_date.year}")
+        raise _refuse(f"the number's two-digit year cannot hold {issue_date.year}")
     return (
-        f"{customs_office_code}/{issue_date:%d%m%y}/{PROCESSING_PROCEDURE_CODE}/"
-        f"{sequence:0{min_width}d}"
+        f"{customs_office_code}/{issue_date:%d%m%y}/{PROCESSING_PROCEDURE}/{sequence:0{min_width}d}"
     )
 
 
 def parse_permit_number(number: str) -> PermitNumber:
     """The parts of a registration number (Permit rules p.2); the two-digit year is read
     as 20YY.  Any sequence width is accepted (the width is a setting that may change).
-    Raises ``ValueError`` when ``number`` is not one."""
+    Raises :class:`RuleViolation` (``INVALID_PERMIT_NUMBER``) when ``number`` is not one."""
     match = _NUMBER.match(number)
     if not match:
-        raise ValueError(f"a permit number looks like CCCCCCCC/DDMMYY/51/0001, got {number!r}")
+        raise _refuse(f"a permit number looks like CCCCCCCC/DDMMYY/51/0001, got {number!r}")
     office, day, month, year, procedure, sequence = match.groups()
-    if procedure != PROCESSING_PROCEDURE_CODE:
-        raise ValueError(
-            f"a permit number carries procedure code {PROCESSING_PROCEDURE_CODE}, got {procedure}"
+    if procedure != PROCESSING_PROCEDURE:
+        raise _refuse(
+            f"a permit number carries procedure code {PROCESSING_PROCEDURE}, got {procedure}"
         )
     try:
         issued = date(2000 + int(year), int(month), int(day))
     except ValueError:
-        raise ValueError(f"{number!r} has no valid date {day}{month}{year}") from None
+        raise _refuse(f"{number!r} has no valid date {day}{month}{year}") from None
     if int(sequence) < 1:
-        raise ValueError(f"a permit sequence number starts at 1, got {sequence}")
+        raise _refuse(f"a permit sequence number starts at 1, got {sequence}")
     return PermitNumber(office, issued, int(sequence))
 
 

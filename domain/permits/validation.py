@@ -9,10 +9,11 @@ goes beyond the rules: it checks that the quantities agree with the yield norms.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.codes import currency_code_error, customs_office_code_error, hs_code_error, inn_error
+from domain.codes import check_currency_code, check_customs_office_code, check_hs_code, check_inn
 from domain.numbers import check_positive_money, check_positive_quantity, decimals_of
 from domain.permits.form import (
     COSTED_TABLES,
@@ -33,8 +34,8 @@ from domain.permits.terms import (
     term_cap_problems,
     term_end,
 )
-from domain.problems import FieldPath, Problem
-from domain.units import UNITS, convert_quantity, unit_error
+from domain.problems import FieldPath, Problem, RuleViolation
+from domain.units import UNITS, check_unit, convert_quantity
 
 
 def validate_permit(
@@ -88,8 +89,7 @@ def check_header(header: Header) -> list[Problem]:
     problems = _required(
         header.customs_office_name, "the customs office's name", ("customsOfficeName",)
     )
-    if error := customs_office_code_error(header.customs_office_code):
-        problems.append(Problem("INVALID_CUSTOMS_OFFICE_CODE", error, ("customsOfficeCode",)))
+    problems += check_customs_office_code(header.customs_office_code, ("customsOfficeCode",))
     regional_code = header.regional_administration_code
     if header.reports_to_fts:
         if regional_code or header.regional_administration_name:
@@ -106,10 +106,8 @@ def check_header(header: Header) -> list[Problem]:
             "the regional customs administration's name",
             ("regionalAdministrationName",),
         )
-        if regional_code is not None and (error := customs_office_code_error(regional_code)):
-            problems.append(
-                Problem("INVALID_CUSTOMS_OFFICE_CODE", error, ("regionalAdministrationCode",))
-            )
+        if regional_code is not None:
+            problems += check_customs_office_code(regional_code, ("regionalAdministrationCode",))
     return [p.under("header") for p in problems]
 
 
@@ -120,8 +118,8 @@ def check_number(number: str | None, header: Header, issue_date: date) -> list[P
         return []
     try:
         parts = parse_permit_number(number)
-    except ValueError as exc:
-        return [Problem("INVALID_PERMIT_NUMBER", str(exc), ("number",))]
+    except RuleViolation as refusal:
+        return refusal.problems
     if parts.customs_office_code != header.customs_office_code or parts.issue_date != issue_date:
         return [
             Problem(
@@ -139,8 +137,7 @@ def _holder_problems(holder: Holder) -> list[Problem]:
         *_required(holder.name, "the holder's name", ("name",)),
         *_required(holder.address, "the holder's address", ("address",)),
     ]
-    if error := inn_error(holder.inn):
-        problems.append(Problem("INVALID_INN", error, ("inn",)))
+    problems += check_inn(holder.inn, ("inn",))
     return problems
 
 
@@ -260,8 +257,7 @@ def check_row_name(row: GoodsRow) -> list[Problem]:
 
 def check_row_hs_code(row: GoodsRow) -> list[Problem]:
     """Permit rules p.5(в): column 3, the goods' code per the EAEU CN FEA."""
-    error = hs_code_error(row.hs_code)
-    return [Problem("INVALID_HS_CODE", error, ("hsCode",))] if error else []
+    return check_hs_code(row.hs_code, ("hsCode",))
 
 
 def check_row_quantity(row: GoodsRow) -> list[Problem]:
@@ -269,8 +265,7 @@ def check_row_quantity(row: GoodsRow) -> list[Problem]:
     HS heading with that unit (OKEI code), and optionally the quantity in other units of
     the processor's accounting, each with its unit's name."""
     problems = check_positive_quantity(row.quantity, ("quantity",))
-    if error := unit_error(row.unit):
-        problems.append(Problem("UNKNOWN_UNIT", error, ("unit",)))
+    problems += check_unit(row.unit, ("unit",))
     for i, other in enumerate(row.other_quantities):
         problems += check_positive_quantity(other.amount, ("otherQuantities", i, "amount"))
         problems += _required(
@@ -291,8 +286,8 @@ def check_row_cost(table: TableKind, row: GoodsRow, issue_date: date) -> list[Pr
     if cost is None:
         return [Problem("REQUIRED", "the estimated cost in roubles is required", ("cost",))]
     problems = check_positive_money(cost.amount_rub, ("amountRub",))
-    if error := currency_code_error(cost.currency):
-        problems.append(Problem("INVALID_CURRENCY", error, ("currency",)))
+    if currency_problems := check_currency_code(cost.currency, ("currency",)):
+        problems += currency_problems
     elif cost.currency == "RUB":
         if cost.rate is not None or cost.rate_date is not None:
             problems.append(
@@ -341,10 +336,66 @@ def check_row_customs_offices(table: TableKind, row: GoodsRow) -> list[Problem]:
         problems += _required(
             office.name, "the customs office's name", ("customsOffices", i, "name")
         )
-        if office.code is not None and (error := customs_office_code_error(office.code)):
-            problems.append(
-                Problem("INVALID_CUSTOMS_OFFICE_CODE", error, ("customsOffices", i, "code"))
-            )
+        if office.code is not None:
+            problems += check_customs_office_code(office.code, ("customsOffices", i, "code"))
+    return problems
+
+
+def office_codes(form: PermitForm) -> set[str]:
+    """The codes of the customs offices and posts named in column 6 (p.5(е))."""
+    return {
+        office.code
+        for table in COSTED_TABLES
+        for row in form.rows(table)
+        for office in row.customs_offices
+        if office.code is not None
+    }
+
+
+def check_offices_known(form: PermitForm, known: Iterable[str]) -> list[Problem]:
+    """Permit rules p.5(е): a customs office or post named in column 6 with a code is one
+    of the reference data (``known``: the codes of its customs and posts)."""
+    known = set(known)
+    problems = []
+    for table in sorted(COSTED_TABLES, key=lambda t: t.value):
+        for index, row in enumerate(form.rows(table)):
+            for j, office in enumerate(row.customs_offices):
+                if office.code is not None and office.code not in known:
+                    problems.append(
+                        Problem(
+                            "CUSTOMS_OFFICE_NOT_FOUND",
+                            f"no customs or customs post {office.code} in the reference data",
+                            (table.value, index, "customsOffices", j, "code"),
+                        )
+                    )
+    return problems
+
+
+def check_placed_quantities(
+    rows: Sequence[GoodsRow], accounted: Sequence[Decimal]
+) -> list[Problem]:
+    """DESIGN Part B, placements: table 3 rows keep what was placed and accounted against
+    them (matched by position, which is the row number, p.5(а)); an amendment may not
+    lower a row below it nor drop a row that has any."""
+    problems = [
+        Problem(
+            "QUANTITY_BELOW_ACCOUNTED",
+            f"row {index + 1}: {placed} is already placed and accounted; the quantity cannot "
+            f"become {row.quantity}",
+            ("table3", index, "quantity"),
+        )
+        for index, (row, placed) in enumerate(zip(rows, accounted, strict=False))
+        if row.quantity < placed
+    ]
+    problems += [
+        Problem(
+            "QUANTITY_BELOW_ACCOUNTED",
+            f"row {index + 1} has {placed} placed and accounted; it cannot be removed",
+            ("table3",),
+        )
+        for index, placed in enumerate(accounted)
+        if index >= len(rows) and placed != 0
+    ]
     return problems
 
 
@@ -391,8 +442,8 @@ def check_yield_norms(form: PermitForm) -> list[Problem]:
         if norm.kind is NormKind.ABSOLUTE:
             if norm.unit is None:
                 found.append(Problem("REQUIRED", "an absolute norm needs its unit", ("unit",)))
-            elif error := unit_error(norm.unit):
-                found.append(Problem("UNKNOWN_UNIT", error, ("unit",)))
+            else:
+                found += check_unit(norm.unit, ("unit",))
             found += check_positive_quantity(norm.per_quantity, ("perQuantity",))
         elif norm.unit is not None:
             found.append(Problem("YIELD_UNIT_NOT_ALLOWED", "a percent norm has no unit", ("unit",)))
@@ -567,8 +618,8 @@ def check_optional_sections(form: PermitForm, issue_date: date) -> list[Problem]
             *_required(org.name, "the organisation's name", ("name",)),
             *_required(org.address, "the organisation's address", ("address",)),
         ]
-        if org.inn is not None and (error := inn_error(org.inn)):
-            found.append(Problem("INVALID_INN", error, ("inn",)))
+        if org.inn is not None:
+            found += check_inn(org.inn, ("inn",))
         problems += [p.under("processingOrganisations", i) for p in found]
     for i, mark in enumerate(form.special_marks):
         found = _required(mark.grounds, "the grounds", ("grounds",))
@@ -618,9 +669,8 @@ def yield_balance_warnings(form: PermitForm) -> list[Problem]:
         target_index = _row_index(target_rows, norm.target_row)
         if target_index is None:
             continue
-        warning = _norm_quantity_warning(norm, form.table3[source_index], target_rows[target_index])
-        if warning is not None:
-            warnings.append(warning.under(norm.target_table.value, target_index))
+        found = _norm_quantity_warnings(norm, form.table3[source_index], target_rows[target_index])
+        warnings += [w.under(norm.target_table.value, target_index) for w in found]
 
     for index in range(len(form.table3)):
         number = index + 1
@@ -652,8 +702,9 @@ def yield_balance_warnings(form: PermitForm) -> list[Problem]:
     return warnings
 
 
-def _norm_quantity_warning(norm: YieldNorm, source: GoodsRow, target: GoodsRow) -> Problem | None:
-    """The warning for one norm whose target quantity disagrees with it, or None."""
+def _norm_quantity_warnings(norm: YieldNorm, source: GoodsRow, target: GoodsRow) -> list[Problem]:
+    """The warning for one norm whose target quantity disagrees with it (none when it
+    agrees)."""
     label = f"table3 row {norm.source_row} -> {norm.target_table.value} row {norm.target_row}"
     if norm.kind is NormKind.PERCENT:
         base = convert_quantity(source.quantity, source.unit, target.unit)
@@ -662,7 +713,7 @@ def _norm_quantity_warning(norm: YieldNorm, source: GoodsRow, target: GoodsRow) 
         low, high = base * norm.value / 100, base * _high(norm) / 100
         how = f"{source.quantity} {_unit_name(source.unit)} x {_figure(norm)} %"
     elif norm.per_quantity <= 0:
-        return None  # refused by validate_permit; nothing to compare
+        return []  # refused by validate_permit; nothing to compare
     else:
         norm_unit = norm.unit or target.unit
         per = source.quantity / norm.per_quantity
@@ -678,14 +729,16 @@ def _norm_quantity_warning(norm: YieldNorm, source: GoodsRow, target: GoodsRow) 
     step = Decimal(1).scaleb(-decimals_of(target.quantity))
     low_r, high_r = (x.quantize(step, rounding=ROUND_HALF_UP) for x in (low, high))
     if low_r <= target.quantity <= high_r:
-        return None
+        return []
     expected = f"{low_r}" if low_r == high_r else f"{low_r}..{high_r}"
-    return Problem(
-        "YIELD_QUANTITY_MISMATCH",
-        f"{label}: {how} gives {expected} {_unit_name(target.unit)}, "
-        f"the table states {target.quantity}",
-        ("quantity",),
-    )
+    return [
+        Problem(
+            "YIELD_QUANTITY_MISMATCH",
+            f"{label}: {how} gives {expected} {_unit_name(target.unit)}, "
+            f"the table states {target.quantity}",
+            ("quantity",),
+        )
+    ]
 
 
 def _high(norm: YieldNorm) -> Decimal:
@@ -701,10 +754,12 @@ def _unit_name(code: str) -> str:
     return unit.name if unit else code
 
 
-def _incomparable(label: str, from_unit: str, to_unit: str) -> Problem:
-    return Problem(
-        "YIELD_UNITS_INCOMPARABLE",
-        f"{label}: {_unit_name(from_unit)} and {_unit_name(to_unit)} do not convert, "
-        "the quantity cannot be checked against the norm",
-        ("unit",),
-    )
+def _incomparable(label: str, from_unit: str, to_unit: str) -> list[Problem]:
+    return [
+        Problem(
+            "YIELD_UNITS_INCOMPARABLE",
+            f"{label}: {_unit_name(from_unit)} and {_unit_name(to_unit)} do not convert, "
+            "the quantity cannot be checked against the norm",
+            ("unit",),
+        )
+    ]

@@ -1,43 +1,50 @@
+"""Enums of licensed goods control: the domain's own (:mod:`domain.declarations`,
+:mod:`domain.control`, :mod:`domain.accounting`), each value described here."""
+
 from __future__ import annotations
 
-from enum import Enum
+from domain.accounting import Ground as RefusalGround
+from domain.accounting import Notice as NotificationKind
+from domain.accounting import Operation as LedgerOperation
+from domain.control import DiscrepancyCode
+from domain.declarations import DeclarationKind, DeclarationStatus
+from schema.enum_factory import domain_enum
 
-import strawberry
+__all__ = [
+    "DISCREPANCY_TEXT",
+    "DeclarationKind",
+    "DeclarationStatus",
+    "DiscrepancyCode",
+    "LedgerOperation",
+    "NotificationKind",
+    "RefusalGround",
+]
 
-from domain.control import DiscrepancyCode as DomainDiscrepancyCode
-from schema.enum_factory import described_enum
+domain_enum(
+    DeclarationKind,
+    "Kind of declaration (Order 1907 p.11-12).",
+    {
+        "STANDARD": "An ordinary declaration.",
+        "TEMPORARY": "Temporary declaration of periodic export declaring (p.11).",
+        "FULL": "Full declaration completing temporary ones (p.12).",
+    },
+)
 
+domain_enum(
+    DeclarationStatus,
+    "Where a declaration stands (Order 1907 p.4, p.6-10).",
+    {
+        "REGISTERED": "Registered, not controlled.",
+        "CONTROLLED": "Compared with its licences (p.6); see discrepancies.",
+        "ACCOUNTED": "Quantities written off the licences (p.7-8).",
+        "RELEASED": "Goods released (p.8-10). Final.",
+        "REFUSED": "Release refused (p.9); accounting annulled (p.4). Final.",
+        "WITHDRAWN": "Withdrawn by the declarant; accounting annulled (p.4). Final.",
+    },
+)
 
-@strawberry.enum(description="Kind of declaration (Order 1907 p.11-12).")
-class DeclarationKind(Enum):
-    STANDARD = strawberry.enum_value("STANDARD", description="An ordinary declaration.")
-    TEMPORARY = strawberry.enum_value(
-        "TEMPORARY", description="Temporary declaration of periodic export declaring (p.11)."
-    )
-    FULL = strawberry.enum_value(
-        "FULL", description="Full declaration completing temporary ones (p.12)."
-    )
-
-
-@strawberry.enum(description="Where a declaration stands (Order 1907 p.4, p.6-10).")
-class DeclarationStatus(Enum):
-    REGISTERED = strawberry.enum_value("REGISTERED", description="Registered, not controlled.")
-    CONTROLLED = strawberry.enum_value(
-        "CONTROLLED", description="Compared with its licences (p.6); see discrepancies."
-    )
-    ACCOUNTED = strawberry.enum_value(
-        "ACCOUNTED", description="Quantities written off the licences (p.7-8)."
-    )
-    RELEASED = strawberry.enum_value("RELEASED", description="Goods released (p.8-10). Final.")
-    REFUSED = strawberry.enum_value(
-        "REFUSED", description="Release refused (p.9); accounting annulled (p.4). Final."
-    )
-    WITHDRAWN = strawberry.enum_value(
-        "WITHDRAWN", description="Withdrawn by the declarant; accounting annulled (p.4). Final."
-    )
-
-
-_DISCREPANCY_TEXT = {
+#: The control findings; accounting refuses with these codes too (p.8).
+DISCREPANCY_TEXT = {
     "LICENCE_UNKNOWN": "No licence data with this number was received (p.2-3).",
     "LICENCE_LEGACY": "The licence was put on control before the Technology (p.2).",
     "LICENCE_SUSPENDED": "The licence is suspended: a refusal ground at once (p.9).",
@@ -60,14 +67,10 @@ _DISCREPANCY_TEXT = {
     "PERMIT_TERM_ENDED": "The processing permit's term has ended: a refusal ground "
     "(Permit rules p.9).",
 }
-assert set(_DISCREPANCY_TEXT) == {c.value for c in DomainDiscrepancyCode}
+domain_enum(DiscrepancyCode, "Stable codes of control findings (Order 1907 p.6).", DISCREPANCY_TEXT)
 
-DiscrepancyCode = described_enum(
-    "DiscrepancyCode", "Stable codes of control findings (Order 1907 p.6).", _DISCREPANCY_TEXT
-)
-
-RefusalGround = described_enum(
-    "RefusalGround",
+domain_enum(
+    RefusalGround,
     "Grounds for refusing release (Order 1907 p.9).",
     {
         "EXHAUSTION": "The licence's quantity or value is exhausted.",
@@ -77,10 +80,11 @@ RefusalGround = described_enum(
         "PERMIT_NOT_IN_FORCE": "The processing permit cited is not in force (DESIGN Part B).",
         "PERMIT_TERM_ENDED": "The processing permit's term has ended (Permit rules p.9).",
     },
+    name="RefusalGround",
 )
 
-LedgerOperation = described_enum(
-    "LedgerOperation",
+domain_enum(
+    LedgerOperation,
     "What a ledger entry did to its line.",
     {
         "LIMIT_CHANGE": "The licence's limit was set or amended (p.2-3).",
@@ -89,10 +93,11 @@ LedgerOperation = described_enum(
         "ACTUALISATION": "Temporary declarations trued up by the full one (p.11-12).",
         "RELEASE": "Accounted goods released (p.8, p.10).",
     },
+    name="LedgerOperation",
 )
 
-NotificationKind = described_enum(
-    "NotificationKind",
+domain_enum(
+    NotificationKind,
     "What an accounting notification reports (Order 1907 p.10).",
     {
         "ACCOUNTED": "Quantities written off for a declaration.",
@@ -100,4 +105,5 @@ NotificationKind = described_enum(
         "ANNULLED": "Accounting annulled on withdrawal or refusal (p.4).",
         "RELEASED": "Accounted goods released.",
     },
+    name="NotificationKind",
 )

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.declarations import DeclarationKind as DomainKind
-from domain.declarations import Direction as DomainDirection
+from domain.declarations import DeclarationData, ItemData
 from schema.declarations.enums import DeclarationKind, DeclarationStatus, RefusalGround
 from schema.licenses.enums import Direction
 from schema.scalars import CustomsOfficeCode, DateTime, Decimal, Inn
-from services.declarations import DeclarationData, ItemData
 
 
 @strawberry.input(description="A goods item citing a licence line.")
@@ -84,8 +82,8 @@ class DeclarationInput:
     def to_data(self) -> DeclarationData:
         return DeclarationData(
             number=self.number.strip(),
-            kind=DomainKind(self.kind.name),
-            direction=DomainDirection(self.direction.name),
+            kind=self.kind,
+            direction=self.direction,
             procedure=self.procedure,
             customs_office=self.customs_office,
             declarant_inn=self.declarant_inn,
@@ -112,9 +110,7 @@ class DeclarationOperationInput:
 class RefuseReleaseInput:
     idempotency_key: str = strawberry.field(description="The same key again changes nothing.")
     number: str = strawberry.field(description="The declaration's number.")
-    grounds: list[RefusalGround] = strawberry.field(  # type: ignore[valid-type]
-        description="Grounds; each must hold now."
-    )
+    grounds: list[RefusalGround] = strawberry.field(description="Grounds; each must hold now.")
     reason: str = strawberry.field(description="The officer's statement.")
 
 

@@ -1,16 +1,14 @@
-"""Payloads of the licensed goods control mutations, each with its own error code enum."""
+"""Payloads of the licensed goods control mutations, each with its own error code enum
+(declared as every area's are: :mod:`schema.payloads`), and the preview's types."""
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
-
 import strawberry
 
-from schema.declarations.enums import _DISCREPANCY_TEXT
+from schema.declarations.enums import DISCREPANCY_TEXT
 from schema.declarations.types import Declaration, Discrepancy
-from schema.enum_factory import described_enum
 from schema.errors import UserError
+from schema.payloads import Subject, error_codes, mutation_payload
 from schema.scalars import Decimal
 
 _BASE = {
@@ -49,19 +47,11 @@ _LEDGER = {
     "VALUE_ACCOUNTED_EXCEEDS_LIMIT": "More value would be accounted than the limit allows.",
     "ALREADY_RELEASED": "Goods already released keep their accounting.",
     "ALREADY_ACCOUNTED": "The declaration (or an item of this revision) is already accounted.",
-    **_DISCREPANCY_TEXT,
+    **DISCREPANCY_TEXT,
 }
 
 
-def _enum(name: str, what: str, *tables: dict[str, str], **extra: str) -> type[Enum]:
-    codes: dict[str, str] = {}
-    for table in tables:
-        codes.update(table)
-    codes.update(extra)
-    return described_enum(name, f"Why {what} was refused.", codes)
-
-
-RegisterDeclarationErrorCode = _enum(
+RegisterDeclarationErrorCode = error_codes(
     "RegisterDeclarationErrorCode",
     "a registration",
     _BASE,
@@ -79,8 +69,8 @@ RegisterDeclarationErrorCode = _enum(
     TEMPORARY_CLOSED="A temporary declaration cited was refused or withdrawn.",
     TEMPORARY_ALREADY_COVERED="A temporary declaration cited is covered by another full one.",
 )
-ControlDeclarationErrorCode = _enum("ControlDeclarationErrorCode", "control", _BASE)
-AccountDeclarationErrorCode = _enum(
+ControlDeclarationErrorCode = error_codes("ControlDeclarationErrorCode", "control", _BASE)
+AccountDeclarationErrorCode = error_codes(
     "AccountDeclarationErrorCode",
     "accounting",
     _BASE,
@@ -88,7 +78,7 @@ AccountDeclarationErrorCode = _enum(
     NOT_CONTROLLED="Control it first (p.6).",
     ACCOUNTING_NOT_REQUIRED="Not accounted under this procedure (p.7).",
 )
-ReleaseDeclarationErrorCode = _enum(
+ReleaseDeclarationErrorCode = error_codes(
     "ReleaseDeclarationErrorCode",
     "release",
     _BASE,
@@ -96,7 +86,7 @@ ReleaseDeclarationErrorCode = _enum(
     ACCOUNTING_NOT_NOTIFIED="No accounting notification yet (p.10).",
     RELEASE_DEADLINE_PASSED="The release deadline has passed (p.9).",
 )
-RefuseReleaseErrorCode = _enum(
+RefuseReleaseErrorCode = error_codes(
     "RefuseReleaseErrorCode",
     "a refusal",
     _BASE,
@@ -104,7 +94,7 @@ RefuseReleaseErrorCode = _enum(
     GROUND_NOT_ESTABLISHED="A ground named does not hold now (p.9).",
     COVERED_BY_FULL_DECLARATION="A temporary declaration covered by a full one (p.12).",
 )
-WithdrawDeclarationErrorCode = _enum(
+WithdrawDeclarationErrorCode = error_codes(
     "WithdrawDeclarationErrorCode",
     "a withdrawal",
     _BASE,
@@ -112,7 +102,7 @@ WithdrawDeclarationErrorCode = _enum(
     WITHDRAWAL_AFTER_RELEASE="Withdrawal is possible only before release (DESIGN).",
     COVERED_BY_FULL_DECLARATION="A temporary declaration covered by a full one (p.12).",
 )
-CorrectDeclarationErrorCode = _enum(
+CorrectDeclarationErrorCode = error_codes(
     "CorrectDeclarationErrorCode",
     "a correction",
     _BASE,
@@ -121,13 +111,13 @@ CorrectDeclarationErrorCode = _enum(
     CORRECTION_AFTER_ACTUALISATION="A full declaration cannot be corrected once actualised.",
     COVERED_BY_FULL_DECLARATION="A temporary declaration covered by a full one (p.12).",
 )
-ExtendReleaseDeadlineErrorCode = _enum(
+ExtendReleaseDeadlineErrorCode = error_codes(
     "ExtendReleaseDeadlineErrorCode",
     "an extension",
     _BASE,
     INVALID_EXTENSION="An extension is a positive number of hours.",
 )
-RunAutomaticModeErrorCode = _enum(
+RunAutomaticModeErrorCode = error_codes(
     "RunAutomaticModeErrorCode",
     "the automatic mode",
     _BASE,
@@ -136,75 +126,37 @@ RunAutomaticModeErrorCode = _enum(
 )
 
 
-#: Each payload type's error type and error code enum (for building its userErrors).
-ERRORS_OF: dict[Any, tuple[Any, Any]] = {}
+DECLARATION = Subject(
+    "declaration", Declaration, "The declaration after the operation; null when refused."
+)
 
 
-def _payload(name: str, code_enum: Any, description: str) -> tuple[Any, Any]:
-    """A mutation's error type and payload type."""
-    error_type = strawberry.type(
-        type(
-            f"{name}Error",
-            (UserError,),
-            {
-                "__annotations__": {"code": code_enum},
-                "code": strawberry.field(description="Stable error code."),
-                "__doc__": f"A refused {description}.",
-            },
-        ),
-        description=f"A refused part of {description}.",
-    )
-    payload = strawberry.type(
-        type(
-            f"{name}Payload",
-            (),
-            {
-                "__annotations__": {
-                    "declaration": Declaration | None,
-                    "user_errors": list[error_type],  # type: ignore[valid-type]
-                    "replayed": bool,
-                },
-                "declaration": strawberry.field(
-                    description="The declaration after the operation; null when refused."
-                ),
-                "user_errors": strawberry.field(description="Why it was refused."),
-                "replayed": strawberry.field(
-                    description="True when this key was seen before: nothing changed now."
-                ),
-            },
-        ),
-        description=f"Result of {description}.",
-    )
-    ERRORS_OF[payload] = (error_type, code_enum)
-    return error_type, payload
-
-
-RegisterDeclarationError, RegisterDeclarationPayload = _payload(
-    "RegisterDeclaration", RegisterDeclarationErrorCode, "registerDeclaration"
+RegisterDeclarationError, RegisterDeclarationPayload = mutation_payload(
+    RegisterDeclarationErrorCode, DECLARATION, "registerDeclaration"
 )
-ControlDeclarationError, ControlDeclarationPayload = _payload(
-    "ControlDeclaration", ControlDeclarationErrorCode, "controlDeclaration (p.6)"
+ControlDeclarationError, ControlDeclarationPayload = mutation_payload(
+    ControlDeclarationErrorCode, DECLARATION, "controlDeclaration (p.6)"
 )
-AccountDeclarationError, AccountDeclarationPayload = _payload(
-    "AccountDeclaration", AccountDeclarationErrorCode, "accountDeclaration (p.7-8)"
+AccountDeclarationError, AccountDeclarationPayload = mutation_payload(
+    AccountDeclarationErrorCode, DECLARATION, "accountDeclaration (p.7-8)"
 )
-ReleaseDeclarationError, ReleaseDeclarationPayload = _payload(
-    "ReleaseDeclaration", ReleaseDeclarationErrorCode, "releaseDeclaration (p.8-10)"
+ReleaseDeclarationError, ReleaseDeclarationPayload = mutation_payload(
+    ReleaseDeclarationErrorCode, DECLARATION, "releaseDeclaration (p.8-10)"
 )
-RefuseReleaseError, RefuseReleasePayload = _payload(
-    "RefuseRelease", RefuseReleaseErrorCode, "refuseRelease (p.9)"
+RefuseReleaseError, RefuseReleasePayload = mutation_payload(
+    RefuseReleaseErrorCode, DECLARATION, "refuseRelease (p.9)"
 )
-WithdrawDeclarationError, WithdrawDeclarationPayload = _payload(
-    "WithdrawDeclaration", WithdrawDeclarationErrorCode, "withdrawDeclaration (p.4)"
+WithdrawDeclarationError, WithdrawDeclarationPayload = mutation_payload(
+    WithdrawDeclarationErrorCode, DECLARATION, "withdrawDeclaration (p.4)"
 )
-CorrectDeclarationError, CorrectDeclarationPayload = _payload(
-    "CorrectDeclaration", CorrectDeclarationErrorCode, "correctDeclaration"
+CorrectDeclarationError, CorrectDeclarationPayload = mutation_payload(
+    CorrectDeclarationErrorCode, DECLARATION, "correctDeclaration"
 )
-ExtendReleaseDeadlineError, ExtendReleaseDeadlinePayload = _payload(
-    "ExtendReleaseDeadline", ExtendReleaseDeadlineErrorCode, "extendReleaseDeadline"
+ExtendReleaseDeadlineError, ExtendReleaseDeadlinePayload = mutation_payload(
+    ExtendReleaseDeadlineErrorCode, DECLARATION, "extendReleaseDeadline"
 )
-RunAutomaticModeError, RunAutomaticModePayload = _payload(
-    "RunAutomaticMode", RunAutomaticModeErrorCode, "runAutomaticMode (p.13)"
+RunAutomaticModeError, RunAutomaticModePayload = mutation_payload(
+    RunAutomaticModeErrorCode, DECLARATION, "runAutomaticMode (p.13)"
 )
 
 

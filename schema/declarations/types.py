@@ -75,7 +75,7 @@ class DeclarationItem:
 
 @strawberry.type(description="A finding of control (Order 1907 p.6).")
 class Discrepancy:
-    code: DiscrepancyCode = strawberry.field(description="Stable code.")  # type: ignore[valid-type]
+    code: DiscrepancyCode = strawberry.field(description="Stable code.")
     item_no: int = strawberry.field(description="Item concerned.")
     message: str = strawberry.field(description="What differs, with the figures.")
     affects_restrictions: bool = strawberry.field(
@@ -120,7 +120,7 @@ class DeadlineExtension:
 
 @strawberry.type(description="A refusal ground established at refusal (Order 1907 p.9).")
 class EstablishedGround:
-    code: RefusalGround = strawberry.field(description="The ground.")  # type: ignore[valid-type]
+    code: RefusalGround = strawberry.field(description="The ground.")
     message: str = strawberry.field(description="What established it.")
     item_nos: list[int] = strawberry.field(description="Items it concerns.")
 

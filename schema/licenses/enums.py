@@ -1,8 +1,26 @@
+"""Enums of the licence registry; the domain's own (:mod:`domain.licenses`,
+:mod:`domain.declarations`) where it has them, each value described here.  The status
+is the schema's: EXHAUSTED is derived from the figures, not stored."""
+
 from __future__ import annotations
 
 from enum import Enum
 
 import strawberry
+
+from domain.declarations import Direction
+from domain.licenses import ControlMode
+from domain.licenses import LicenseEvent as LicenseEventKind
+from schema.enum_factory import domain_enum
+
+__all__ = [
+    "ControlMode",
+    "Direction",
+    "LicenseEventKind",
+    "LicenseOrderField",
+    "LicenseStatus",
+    "LicenseType",
+]
 
 
 @strawberry.enum(description="Kind of Minpromtorg licence.")
@@ -12,22 +30,21 @@ class LicenseType(Enum):
     EXCLUSIVE = strawberry.enum_value("EXCLUSIVE", description="Exclusive (исключительная).")
 
 
-@strawberry.enum(description="Direction of movement the licence covers.")
-class Direction(Enum):
-    EXPORT = strawberry.enum_value("EXPORT", description="Export from the EAEU.")
-    IMPORT = strawberry.enum_value("IMPORT", description="Import into the EAEU.")
+domain_enum(
+    Direction,
+    "Direction of movement the licence covers.",
+    {"EXPORT": "Export from the EAEU.", "IMPORT": "Import into the EAEU."},
+)
 
-
-@strawberry.enum(description="How the licence is controlled (Order 1907 p.2).")
-class ControlMode(Enum):
-    ELECTRONIC = strawberry.enum_value(
-        "ELECTRONIC", description="Controlled and accounted by this system."
-    )
-    LEGACY = strawberry.enum_value(
-        "LEGACY",
-        description="Put on control before the Technology came into force: stored, but "
+domain_enum(
+    ControlMode,
+    "How the licence is controlled (Order 1907 p.2).",
+    {
+        "ELECTRONIC": "Controlled and accounted by this system.",
+        "LEGACY": "Put on control before the Technology came into force: stored, but "
         "refused for accounting (Order 1907 p.2).",
-    )
+    },
+)
 
 
 @strawberry.enum(description="State of a licence. EXHAUSTED is derived from the figures.")
@@ -46,16 +63,19 @@ class LicenseStatus(Enum):
     )
 
 
-@strawberry.enum(description="Kind of feed message in a licence's history (Order 1907 p.3).")
-class LicenseEventKind(Enum):
-    REGISTERED = strawberry.enum_value("REGISTERED", description="Licence data received.")
-    AMENDED = strawberry.enum_value("AMENDED", description="Licence data amended.")
-    SUSPENDED = strawberry.enum_value("SUSPENDED", description="Licence suspended.")
-    RESUMED = strawberry.enum_value("RESUMED", description="Suspension lifted.")
-    TERMINATED = strawberry.enum_value("TERMINATED", description="Licence terminated.")
-    EXHAUSTION_REPORTED = strawberry.enum_value(
-        "EXHAUSTION_REPORTED", description="The feed reported the licence exhausted (p.9)."
-    )
+domain_enum(
+    LicenseEventKind,
+    "Kind of feed message in a licence's history (Order 1907 p.3).",
+    {
+        "REGISTERED": "Licence data received.",
+        "AMENDED": "Licence data amended.",
+        "SUSPENDED": "Licence suspended.",
+        "RESUMED": "Suspension lifted.",
+        "TERMINATED": "Licence terminated.",
+        "EXHAUSTION_REPORTED": "The feed reported the licence exhausted (p.9).",
+    },
+    name="LicenseEventKind",
+)
 
 
 @strawberry.enum(description="Fields licences can be ordered by.")

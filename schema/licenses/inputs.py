@@ -7,7 +7,7 @@ from datetime import date
 
 import strawberry
 
-from domain.licenses import LineData
+from domain.licenses import LineData, Party
 from schema.licenses.enums import (
     ControlMode,
     Direction,
@@ -17,7 +17,6 @@ from schema.licenses.enums import (
 )
 from schema.relay import OrderDirection
 from schema.scalars import Decimal, HsCode, Inn
-from services.licenses import Party
 
 
 @strawberry.input(description="The licence holder.")

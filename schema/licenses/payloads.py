@@ -1,12 +1,10 @@
-"""Payloads of the licence feed mutations, each with an error code enum of its own."""
+"""Payloads of the licence feed mutations, each with an error code enum of its own
+(declared as every area's are: :mod:`schema.payloads`)."""
 
 from __future__ import annotations
 
-import strawberry
-
-from schema.enum_factory import described_enum
-from schema.errors import UserError
 from schema.licenses.types import License
+from schema.payloads import Subject, error_codes, mutation_payload
 
 _LINE_CODES = {
     "REQUIRED": "A required value is empty.",
@@ -30,67 +28,45 @@ _EXISTING_CODES = {
     "REQUIRED": _LINE_CODES["REQUIRED"],
 }
 
-
-_codes = described_enum
-
-
-RegisterLicenseErrorCode = _codes(
+RegisterLicenseErrorCode = error_codes(
     "RegisterLicenseErrorCode",
-    "Why a licence registration was refused.",
-    {**_LINE_CODES, "NUMBER_ALREADY_REGISTERED": "The number is taken by other content."},
+    "a licence registration",
+    _LINE_CODES,
+    NUMBER_ALREADY_REGISTERED="The number is taken by other content.",
 )
-AmendLicenseErrorCode = _codes(
+AmendLicenseErrorCode = error_codes(
     "AmendLicenseErrorCode",
-    "Why a licence amendment was refused.",
-    {
-        **_LINE_CODES,
-        **_EXISTING_CODES,
-        "NOTHING_TO_AMEND": "The amendment changes nothing.",
-        "UNIT_CHANGE_WITH_ACCOUNTING": "A line with accounted quantity cannot change unit.",
-    },
-)
-LicenseStatusErrorCode = _codes(
-    "LicenseStatusErrorCode",
-    "Why a suspension, resumption or termination was refused.",
+    "a licence amendment",
+    _LINE_CODES,
     _EXISTING_CODES,
+    NOTHING_TO_AMEND="The amendment changes nothing.",
+    UNIT_CHANGE_WITH_ACCOUNTING="A line with accounted quantity cannot change unit.",
+)
+LicenseStatusErrorCode = error_codes(
+    "LicenseStatusErrorCode", "a suspension, resumption or termination", _EXISTING_CODES
 )
 
-ERROR_CODE_DESCRIPTIONS = {**_LINE_CODES, **_EXISTING_CODES}
+_RESEND = "True for a resend: nothing changed now."
+LICENSE = Subject("license", License, "The licence after the change.")
 
-
-@strawberry.type(description="A refused part of a licence registration.")
-class RegisterLicenseError(UserError):
-    code: RegisterLicenseErrorCode = strawberry.field(description="Stable error code.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A refused part of a licence amendment.")
-class AmendLicenseError(UserError):
-    code: AmendLicenseErrorCode = strawberry.field(description="Stable error code.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A refused suspension, resumption or termination.")
-class LicenseStatusError(UserError):
-    code: LicenseStatusErrorCode = strawberry.field(description="Stable error code.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="Result of registerLicense.")
-class RegisterLicensePayload:
-    license: License | None = strawberry.field(description="The licence; null when refused.")
-    user_errors: list[RegisterLicenseError] = strawberry.field(description="Why it was refused.")
-    replayed: bool = strawberry.field(
-        description="True when this message id was seen before: nothing changed now."
-    )
-
-
-@strawberry.type(description="Result of amendLicense.")
-class AmendLicensePayload:
-    license: License | None = strawberry.field(description="The licence after the change.")
-    user_errors: list[AmendLicenseError] = strawberry.field(description="Why it was refused.")
-    replayed: bool = strawberry.field(description="True for a resend: nothing changed now.")
-
-
-@strawberry.type(description="Result of suspendLicense, resumeLicense and terminateLicense.")
-class LicenseStatusPayload:
-    license: License | None = strawberry.field(description="The licence after the change.")
-    user_errors: list[LicenseStatusError] = strawberry.field(description="Why it was refused.")
-    replayed: bool = strawberry.field(description="True for a resend: nothing changed now.")
+RegisterLicenseError, RegisterLicensePayload = mutation_payload(
+    RegisterLicenseErrorCode,
+    LICENSE.with_description("The licence; null when refused."),
+    "registerLicense",
+    refused="A refused part of a licence registration.",
+    replayed="True when this message id was seen before: nothing changed now.",
+)
+AmendLicenseError, AmendLicensePayload = mutation_payload(
+    AmendLicenseErrorCode,
+    LICENSE,
+    "amendLicense",
+    refused="A refused part of a licence amendment.",
+    replayed=_RESEND,
+)
+LicenseStatusError, LicenseStatusPayload = mutation_payload(
+    LicenseStatusErrorCode,
+    LICENSE,
+    "suspendLicense, resumeLicense and terminateLicense",
+    refused="A refused suspension, resumption or termination.",
+    replayed=_RESEND,
+)

@@ -4,14 +4,13 @@ only reads of other collections (history) have resolvers, and those go through l
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal as PyDecimal
 from typing import Annotated, Any, cast
 
 import strawberry
 from bson import ObjectId
 from strawberry.scalars import JSON
 
-from domain.licenses import line_is_exhausted
+from domain.licenses import line_is_exhausted, shown_available
 from domain.units import UNITS
 from resolvers import ledger as ledger_resolvers
 from resolvers.context import Info
@@ -27,7 +26,6 @@ from schema.relay import AFTER, BEFORE, FIRST, LAST, Connection, Node, to_global
 from schema.scalars import DateTime, Decimal, HsCode, Inn
 
 Document = dict[str, Any]
-ZERO = PyDecimal(0)
 
 
 @strawberry.type(description="The person a licence is issued to.")
@@ -77,8 +75,11 @@ class LicenseLine:
 
     @classmethod
     def from_doc(cls, doc: Document) -> LicenseLine:
-        available = doc["available"]
+        available, excess = shown_available(doc["available"])
         value_available = doc.get("valueAvailable")
+        value_left = None
+        if value_available is not None:
+            value_left, _ = shown_available(value_available)
         unit = UNITS.get(doc["unit"])
         return cls(
             line_no=doc["lineNo"],
@@ -89,14 +90,14 @@ class LicenseLine:
             quantity_limit=doc["quantityLimit"],
             accounted=doc["accounted"],
             released=doc["released"],
-            available=max(available, ZERO),
-            excess=max(-available, ZERO),
+            available=Decimal(available),
+            excess=Decimal(excess),
             value_limit=doc.get("valueLimit"),
             value_accounted=doc.get("valueAccounted"),
             value_released=doc.get("valueReleased"),
-            value_available=None if value_available is None else max(value_available, ZERO),
+            value_available=None if value_left is None else Decimal(value_left),
             currency=doc.get("currency"),
-            exhausted=line_is_exhausted(available, value_available, doc.get("valueLimit")),
+            exhausted=line_is_exhausted(doc["available"], value_available, doc.get("valueLimit")),
         )
 
 

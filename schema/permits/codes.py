@@ -6,9 +6,7 @@ others from :mod:`services.permits` and :mod:`services.customs_offices`.
 
 from __future__ import annotations
 
-from enum import Enum
-
-from schema.enum_factory import described_enum
+from schema.payloads import error_codes
 
 BASE = {
     "REQUIRED": "A required value is empty.",
@@ -70,22 +68,14 @@ DATE_IN_FUTURE = {"DATE_IN_FUTURE": "A decision or placement is dated after toda
 REVISION = {"REVISION_MISMATCH": "The permit changed since the revision you read."}
 
 
-def codes(name: str, what: str, *tables: dict[str, str], **extra: str) -> type[Enum]:
-    merged: dict[str, str] = {}
-    for table in tables:
-        merged.update(table)
-    merged.update(extra)
-    return described_enum(name, f"Why {what} was refused.", merged)
-
-
-CreatePermitDraftErrorCode = codes(
+CreatePermitDraftErrorCode = error_codes(
     "CreatePermitDraftErrorCode",
     "a permit draft",
     {k: BASE[k] for k in ("REQUIRED", "IDEMPOTENCY_KEY_REUSED")},
     OFFICE,
     QUANTITY_BELOW_ACCOUNTED=FORM["QUANTITY_BELOW_ACCOUNTED"],
 )
-UpdatePermitDraftErrorCode = codes(
+UpdatePermitDraftErrorCode = error_codes(
     "UpdatePermitDraftErrorCode",
     "an edit of a permit draft",
     BASE,
@@ -93,8 +83,8 @@ UpdatePermitDraftErrorCode = codes(
     REVISION,
     QUANTITY_BELOW_ACCOUNTED=FORM["QUANTITY_BELOW_ACCOUNTED"],
 )
-IssuePermitErrorCode = codes("IssuePermitErrorCode", "an issue of a permit", BASE, FORM)
-AmendPermitErrorCode = codes(
+IssuePermitErrorCode = error_codes("IssuePermitErrorCode", "an issue of a permit", BASE, FORM)
+AmendPermitErrorCode = error_codes(
     "AmendPermitErrorCode",
     "an amendment of a permit",
     BASE,
@@ -104,7 +94,7 @@ AmendPermitErrorCode = codes(
     HOLDER_CHANGE_BY_TRANSFER="Another holder comes by transfer (point 1.1, p.3).",
     TERM_FIXED="The term is fixed since the first placement; extend it (p.9).",
 )
-TransferPermitErrorCode = codes(
+TransferPermitErrorCode = error_codes(
     "TransferPermitErrorCode",
     "a transfer of a permit (p.3)",
     BASE,
@@ -122,7 +112,7 @@ _TERM = {
         "TERM_END_MISMATCH",
     )
 }
-FixPermitTermErrorCode = codes(
+FixPermitTermErrorCode = error_codes(
     "FixPermitTermErrorCode",
     "fixing a permit's term (p.9)",
     BASE,
@@ -130,7 +120,7 @@ FixPermitTermErrorCode = codes(
     _TERM,
     TERM_ALREADY_FIXED="The term was fixed at the first placement.",
 )
-ExtendPermitTermErrorCode = codes(
+ExtendPermitTermErrorCode = error_codes(
     "ExtendPermitTermErrorCode",
     "an extension of a permit's term (p.9)",
     BASE,
@@ -142,16 +132,16 @@ _MARK = {
     "MARK_BEFORE_ISSUE": FORM["MARK_BEFORE_ISSUE"],
     "MARK_OUT_OF_ORDER": "A special mark precedes the previous one.",
 }
-RevokePermitErrorCode = codes("RevokePermitErrorCode", "a revocation", BASE, _MARK)
-AnnulPermitErrorCode = codes("AnnulPermitErrorCode", "an annulment", BASE, _MARK)
-RestorePermitErrorCode = codes("RestorePermitErrorCode", "a restoration", BASE, _MARK)
-ExpirePermitsErrorCode = codes(
+RevokePermitErrorCode = error_codes("RevokePermitErrorCode", "a revocation", BASE, _MARK)
+AnnulPermitErrorCode = error_codes("AnnulPermitErrorCode", "an annulment", BASE, _MARK)
+RestorePermitErrorCode = error_codes("RestorePermitErrorCode", "a restoration", BASE, _MARK)
+ExpirePermitsErrorCode = error_codes(
     "ExpirePermitsErrorCode",
     "expiring permits",
     BASE,
     TERM_NOT_FIXED=FORM["TERM_NOT_FIXED"],
 )
-SaveCustomsOfficeErrorCode = codes(
+SaveCustomsOfficeErrorCode = error_codes(
     "SaveCustomsOfficeErrorCode",
     "saving a customs office",
     {k: BASE[k] for k in ("REQUIRED", "IDEMPOTENCY_KEY_REUSED")},

@@ -1,4 +1,6 @@
-"""Enums of processing permits (Permit rules p.1-p.9, DESIGN Part B)."""
+"""Enums of processing permits (Permit rules p.1-p.9, DESIGN Part B): the domain's own
+(:mod:`domain.permits`, :mod:`domain.customs_offices`) where it has them, each value
+described here."""
 
 from __future__ import annotations
 
@@ -6,29 +8,38 @@ from enum import Enum
 
 import strawberry
 
-from schema.enum_factory import described_enum
+from domain.customs_offices import OfficeKind as CustomsOfficeKind
+from domain.permits.form import IdentificationMethod
+from domain.permits.form import MarkKind as SpecialMarkKind
+from domain.permits.form import NormKind as YieldNormKind
+from domain.permits.lifecycle import PermitStatus
+from schema.enum_factory import described_enum, domain_enum
+
+__all__ = [
+    "CustomsOfficeKind",
+    "IdentificationMethod",
+    "PermitOrderField",
+    "PermitRevisionOperation",
+    "PermitStatus",
+    "PermitWarningCode",
+    "SpecialMarkKind",
+    "YieldNormKind",
+    "YieldTarget",
+]
 
 
-@strawberry.enum(description="Where a permit stands (DESIGN Part B: the FTS album's statuses).")
-class PermitStatus(Enum):
-    PREPARED = strawberry.enum_value(
-        "PREPARED", description="A draft being prepared; no number yet."
-    )
-    IN_FORCE = strawberry.enum_value(
-        "IN_FORCE", description="Issued with its number (p.2) and in force."
-    )
-    EXECUTED = strawberry.enum_value(
-        "EXECUTED", description="The processing procedure was completed."
-    )
-    EXPIRED = strawberry.enum_value(
-        "EXPIRED", description="The processing term with its extensions has passed (p.9)."
-    )
-    ANNULLED = strawberry.enum_value(
-        "ANNULLED", description="Annulled by the customs (point 15 mark); may be restored."
-    )
-    REVOKED = strawberry.enum_value(
-        "REVOKED", description="Revoked by the customs (point 15 mark); may be restored."
-    )
+domain_enum(
+    PermitStatus,
+    "Where a permit stands (DESIGN Part B: the FTS album's statuses).",
+    {
+        "PREPARED": "A draft being prepared; no number yet.",
+        "IN_FORCE": "Issued with its number (p.2) and in force.",
+        "EXECUTED": "The processing procedure was completed.",
+        "EXPIRED": "The processing term with its extensions has passed (p.9).",
+        "ANNULLED": "Annulled by the customs (point 15 mark); may be restored.",
+        "REVOKED": "Revoked by the customs (point 15 mark); may be restored.",
+    },
+)
 
 
 @strawberry.enum(description="The table of processing results a yield norm points at (p.6).")
@@ -39,43 +50,39 @@ class YieldTarget(Enum):
     LOSSES = strawberry.enum_value("LOSSES", description="Table 8: production losses.")
 
 
-@strawberry.enum(description="How a yield norm is expressed (Permit rules p.6).")
-class YieldNormKind(Enum):
-    PERCENT = strawberry.enum_value(
-        "PERCENT", description="Relative: percent of the table 3 row's quantity."
-    )
-    ABSOLUTE = strawberry.enum_value(
-        "ABSOLUTE", description="Absolute: a quantity per a quantity of the table 3 row."
-    )
-
-
-@strawberry.enum(
-    description="Ways to identify the foreign goods in the processing products (point 9, "
-    "p.8; EAEU Customs Code art.167)."
+domain_enum(
+    YieldNormKind,
+    "How a yield norm is expressed (Permit rules p.6).",
+    {
+        "PERCENT": "Relative: percent of the table 3 row's quantity.",
+        "ABSOLUTE": "Absolute: a quantity per a quantity of the table 3 row.",
+    },
+    name="YieldNormKind",
 )
-class IdentificationMethod(Enum):
-    MARKS_SEALS_SAMPLES = strawberry.enum_value(
-        "MARKS_SEALS_SAMPLES", description="Seals, stamps, digital or other marks, samples."
-    )
-    DESCRIPTION_PHOTOS = strawberry.enum_value(
-        "DESCRIPTION_PHOTOS", description="Detailed description, photographs, drawings."
-    )
-    SAMPLE_ANALYSIS = strawberry.enum_value(
-        "SAMPLE_ANALYSIS", description="Samples taken and analysed."
-    )
-    SERIAL_NUMBERS = strawberry.enum_value(
-        "SERIAL_NUMBERS", description="Serial numbers or other markings of the goods."
-    )
-    OTHER = strawberry.enum_value("OTHER", description="Another way, described.")
 
+domain_enum(
+    IdentificationMethod,
+    "Ways to identify the foreign goods in the processing products (point 9, p.8; EAEU "
+    "Customs Code art.167).",
+    {
+        "MARKS_SEALS_SAMPLES": "Seals, stamps, digital or other marks, samples.",
+        "DESCRIPTION_PHOTOS": "Detailed description, photographs, drawings.",
+        "SAMPLE_ANALYSIS": "Samples taken and analysed.",
+        "SERIAL_NUMBERS": "Serial numbers or other markings of the goods.",
+        "OTHER": "Another way, described.",
+    },
+)
 
-@strawberry.enum(description="Point 15: the customs' special marks.")
-class SpecialMarkKind(Enum):
-    REVOCATION = strawberry.enum_value("REVOCATION", description="The permit was revoked.")
-    ANNULMENT = strawberry.enum_value("ANNULMENT", description="The permit was annulled.")
-    RESTORATION = strawberry.enum_value(
-        "RESTORATION", description="A revoked or annulled permit was restored to force."
-    )
+domain_enum(
+    SpecialMarkKind,
+    "Point 15: the customs' special marks.",
+    {
+        "REVOCATION": "The permit was revoked.",
+        "ANNULMENT": "The permit was annulled.",
+        "RESTORATION": "A revoked or annulled permit was restored to force.",
+    },
+    name="SpecialMarkKind",
+)
 
 
 @strawberry.enum(description="What made a permit revision.")
@@ -110,16 +117,16 @@ class PermitOrderField(Enum):
     )
 
 
-@strawberry.enum(description="Kind of customs office in the reference data.")
-class CustomsOfficeKind(Enum):
-    REGIONAL_ADMINISTRATION = strawberry.enum_value(
-        "REGIONAL_ADMINISTRATION", description="Regional customs administration (РТУ)."
-    )
-    CUSTOMS = strawberry.enum_value(
-        "CUSTOMS", description="A customs (таможня); issues permits (p.1)."
-    )
-    POST = strawberry.enum_value("POST", description="A customs post (таможенный пост).")
-
+domain_enum(
+    CustomsOfficeKind,
+    "Kind of customs office in the reference data.",
+    {
+        "REGIONAL_ADMINISTRATION": "Regional customs administration (РТУ).",
+        "CUSTOMS": "A customs (таможня); issues permits (p.1).",
+        "POST": "A customs post (таможенный пост).",
+    },
+    name="CustomsOfficeKind",
+)
 
 PermitWarningCode = described_enum(
     "PermitWarningCode",

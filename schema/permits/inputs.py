@@ -10,6 +10,7 @@ from decimal import Decimal as PyDecimal
 
 import strawberry
 
+from domain.customs_offices import DEFAULT_TIME_ZONE, OfficeData, OfficeKind
 from domain.permits.form import (
     Cost,
     CustomsOfficeRef,
@@ -18,7 +19,6 @@ from domain.permits.form import (
     Header,
     Holder,
     Identification,
-    NormKind,
     OtherQuantity,
     PermitForm,
     ProcessingOrganisation,
@@ -28,7 +28,6 @@ from domain.permits.form import (
     WasteProcedure,
     YieldNorm,
 )
-from domain.permits.form import IdentificationMethod as DomainMethod
 from schema.permits.enums import (
     CustomsOfficeKind,
     IdentificationMethod,
@@ -39,7 +38,6 @@ from schema.permits.enums import (
 )
 from schema.relay import OrderDirection
 from schema.scalars import CustomsOfficeCode, Decimal, HsCode, Inn
-from services.customs_offices import DEFAULT_TIME_ZONE, OfficeData, OfficeKind
 
 _TABLES = {
     YieldTarget.PRODUCTS: TableKind.PRODUCTS,
@@ -177,7 +175,7 @@ class YieldNormInput:
             source_row=self.source_row,
             target_table=_TABLES[self.target_table],
             target_row=self.target_row,
-            kind=NormKind(self.kind.name),
+            kind=self.kind,
             value=self.value,
             maximum=self.maximum,
             unit=self.unit,
@@ -270,7 +268,7 @@ class PermitFormInput:
                 self.waste_procedure.procedure, self.waste_procedure.information_later
             ),
             identification=tuple(
-                Identification(DomainMethod(i.method.name), i.description, i.officer_actions)
+                Identification(i.method, i.description, i.officer_actions)
                 for i in self.identification
             ),
             term=Term(self.term.months),

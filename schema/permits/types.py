@@ -1,19 +1,25 @@
 """Processing permit object types: the whole form with its nested tables (Permit rules
 p.1-p.9; points 11-15 from the FTS album, DESIGN Part B).  Field names follow the form's
 sections, so a ``userErrors`` path such as ``["permit", "table3", "0", "hsCode"]`` names a
-field of this type.  Leaf fields are plain attributes filled from the document; the
-computed ones (warnings, issue problems) and reads of other collections have resolvers."""
+field of this type.  A permit is shown as the rules see it (the one permit mapper, through
+:mod:`resolvers.permit_form`), with what only the document records (sequence, time zone,
+notes of extensions and marks, moments); the computed fields (warnings, issue problems)
+and reads of other collections have resolvers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from bson import ObjectId
 
+from domain.permits import form as f
+from domain.permits.lifecycle import Permit, Placement
 from domain.permits.validation import yield_balance_warnings
 from domain.units import UNITS
+from resolvers import permit_form
 from resolvers.context import Info
 from schema.licenses.types import Sender
 from schema.permits.codes import IssuePermitErrorCode
@@ -29,23 +35,22 @@ from schema.permits.enums import (
 )
 from schema.relay import Connection, Node, to_global_id
 from schema.scalars import CustomsOfficeCode, DateTime, Decimal, HsCode, Inn
-from services.permit_documents import as_date, form_of
-from services.permits import for_request
 
 Document = dict[str, Any]
+V = TypeVar("V")
+S = TypeVar("S")
 
 _TARGETS = {
-    "table5": YieldTarget.PRODUCTS,
-    "table6": YieldTarget.WASTE,
-    "table7": YieldTarget.RESIDUES,
-    "table8": YieldTarget.LOSSES,
+    f.TableKind.PRODUCTS: YieldTarget.PRODUCTS,
+    f.TableKind.WASTE: YieldTarget.WASTE,
+    f.TableKind.RESIDUES: YieldTarget.RESIDUES,
+    f.TableKind.LOSSES: YieldTarget.LOSSES,
 }
 
 
-def _day(value: Any) -> date:
-    day = as_date(value)
-    assert day is not None
-    return day
+def _maybe(scalar: Callable[[V], S], value: V | None) -> S | None:
+    """``value`` as the scalar type, None kept."""
+    return None if value is None else scalar(value)
 
 
 def _unit_name(code: str) -> str:
@@ -74,14 +79,16 @@ class PermitHeader:
     )
 
     @classmethod
-    def from_doc(cls, doc: Document) -> PermitHeader:
+    def of(cls, header: f.Header, time_zone: str) -> PermitHeader:
         return cls(
-            customs_office_code=doc["customsOfficeCode"],
-            customs_office_name=doc["customsOfficeName"],
-            regional_administration_code=doc.get("regionalAdministrationCode"),
-            regional_administration_name=doc.get("regionalAdministrationName"),
-            reports_to_fts=doc["reportsToFts"],
-            time_zone=doc["timeZone"],
+            customs_office_code=CustomsOfficeCode(header.customs_office_code),
+            customs_office_name=header.customs_office_name,
+            regional_administration_code=_maybe(
+                CustomsOfficeCode, header.regional_administration_code
+            ),
+            regional_administration_name=header.regional_administration_name,
+            reports_to_fts=header.reports_to_fts,
+            time_zone=time_zone,
         )
 
 
@@ -94,13 +101,13 @@ class PermitHolder:
     ogrn: str | None = strawberry.field(description="OGRN, if any.")
 
     @classmethod
-    def from_doc(cls, doc: Document) -> PermitHolder:
+    def of(cls, holder: f.Holder) -> PermitHolder:
         return cls(
-            name=doc["name"],
-            inn=doc["inn"],
-            address=doc["address"],
-            kpp=doc.get("kpp"),
-            ogrn=doc.get("ogrn"),
+            name=holder.name,
+            inn=Inn(holder.inn),
+            address=holder.address,
+            kpp=holder.kpp,
+            ogrn=holder.ogrn,
         )
 
 
@@ -114,11 +121,11 @@ class PermitTransfer:
     decision_date: date = strawberry.field(description="Date of the decision.")
 
     @classmethod
-    def from_doc(cls, doc: Document) -> PermitTransfer:
+    def of(cls, transfer: f.Transfer) -> PermitTransfer:
         return cls(
-            new_holder=PermitHolder.from_doc(doc["newHolder"]),
-            decision_number=doc["decisionNumber"],
-            decision_date=_day(doc["decisionDate"]),
+            new_holder=PermitHolder.of(transfer.new_holder),
+            decision_number=transfer.decision_number,
+            decision_date=transfer.decision_date,
         )
 
 
@@ -142,14 +149,14 @@ class TradeDocument:
     )
 
     @classmethod
-    def from_doc(cls, doc: Document) -> TradeDocument:
+    def of(cls, document: f.TradeDocument) -> TradeDocument:
         return cls(
-            name=doc["name"],
-            number=doc["number"],
-            date=_day(doc["date"]),
+            name=document.name,
+            number=document.number,
+            date=document.date,
             amendments=[
-                PermitDocumentRef(name=a["name"], number=a["number"], date=_day(a["date"]))
-                for a in doc["amendments"]
+                PermitDocumentRef(name=a.name, number=a.number, date=a.date)
+                for a in document.amendments
             ],
         )
 
@@ -171,14 +178,14 @@ class PermitCost:
     rate_date: date | None = strawberry.field(description="The rate's date: the issue date.")
 
     @classmethod
-    def from_doc(cls, doc: Document | None) -> PermitCost | None:
-        if doc is None:
+    def of(cls, cost: f.Cost | None) -> PermitCost | None:
+        if cost is None:
             return None
         return cls(
-            amount_rub=doc["amountRub"],
-            currency=doc["currency"],
-            rate=doc.get("rate"),
-            rate_date=as_date(doc.get("rateDate")),
+            amount_rub=Decimal(cost.amount_rub),
+            currency=cost.currency,
+            rate=_maybe(Decimal, cost.rate),
+            rate_date=cost.rate_date,
         )
 
 
@@ -188,22 +195,22 @@ class PermitCustomsOfficeRef:
     code: CustomsOfficeCode | None = strawberry.field(description="Its code, if given.")
 
 
-def _row_fields(doc: Document) -> dict[str, Any]:
+def _row_fields(row: f.GoodsRow) -> dict[str, Any]:
     return {
-        "number": doc.get("number"),
-        "name": doc["name"],
-        "hs_code": doc["hsCode"],
-        "quantity": doc["quantity"],
-        "unit": doc["unit"],
-        "unit_name": _unit_name(doc["unit"]),
+        "number": row.number,
+        "name": row.name,
+        "hs_code": row.hs_code,
+        "quantity": row.quantity,
+        "unit": row.unit,
+        "unit_name": _unit_name(row.unit),
         "other_quantities": [
-            OtherQuantity(amount=q["amount"], unit_name=q["unitName"])
-            for q in doc["otherQuantities"]
+            OtherQuantity(amount=Decimal(q.amount), unit_name=q.unit_name)
+            for q in row.other_quantities
         ],
-        "cost": PermitCost.from_doc(doc.get("cost")),
+        "cost": PermitCost.of(row.cost),
         "customs_offices": [
-            PermitCustomsOfficeRef(name=o["name"], code=o.get("code"))
-            for o in doc["customsOffices"]
+            PermitCustomsOfficeRef(name=o.name, code=_maybe(CustomsOfficeCode, o.code))
+            for o in row.customs_offices
         ],
     }
 
@@ -234,8 +241,8 @@ class PermitGoodsRow:
     )
 
     @classmethod
-    def from_doc(cls, doc: Document) -> PermitGoodsRow:
-        return cls(**_row_fields(doc))
+    def of(cls, row: f.GoodsRow) -> PermitGoodsRow:
+        return cls(**_row_fields(row))
 
 
 @strawberry.type(
@@ -249,8 +256,12 @@ class ForeignGoodsRow(PermitGoodsRow):
     available: Decimal = strawberry.field(description="Quantity - accounted.")
 
     @classmethod
-    def from_doc(cls, doc: Document) -> ForeignGoodsRow:
-        return cls(**_row_fields(doc), accounted=doc["accounted"], available=doc["available"])
+    def of_placed(cls, row: f.GoodsRow, placement: Placement) -> ForeignGoodsRow:
+        return cls(
+            **_row_fields(row),
+            accounted=Decimal(placement.accounted),
+            available=Decimal(placement.available),
+        )
 
 
 @strawberry.type(
@@ -270,16 +281,16 @@ class YieldNorm:
     )
 
     @classmethod
-    def from_doc(cls, doc: Document) -> YieldNorm:
+    def of(cls, norm: f.YieldNorm) -> YieldNorm:
         return cls(
-            source_row=doc["sourceRow"],
-            target_table=_TARGETS[doc["targetTable"]],
-            target_row=doc["targetRow"],
-            kind=YieldNormKind(doc["kind"]),
-            value=doc["value"],
-            maximum=doc.get("maximum"),
-            unit=doc.get("unit"),
-            per_quantity=doc["perQuantity"],
+            source_row=norm.source_row,
+            target_table=_TARGETS[norm.target_table],
+            target_row=norm.target_row,
+            kind=norm.kind,
+            value=Decimal(norm.value),
+            maximum=_maybe(Decimal, norm.maximum),
+            unit=norm.unit,
+            per_quantity=Decimal(norm.per_quantity),
         )
 
 
@@ -332,25 +343,24 @@ class ProcessingTerm:
     )
 
     @classmethod
-    def from_doc(cls, doc: Document) -> ProcessingTerm:
-        extensions = [
-            TermExtension(
-                months=e["months"],
-                end_date=_day(e["endDate"]),
-                decision_number=e.get("decisionNumber"),
-                reason=e.get("reason"),
-                at=e.get("at"),
-            )
-            for e in doc["extensions"]
-        ]
-        end = as_date(doc.get("endDate"))
+    def of(cls, term: f.Term, notes: list[Document]) -> ProcessingTerm:
+        """``notes``: what the stored extensions record besides the form (in order)."""
         return cls(
-            months=doc["months"],
-            start_date=as_date(doc.get("startDate")),
-            end_date=end,
-            extensions=extensions,
-            total_months=doc["months"] + sum(e.months for e in extensions),
-            end_date_in_force=extensions[-1].end_date if extensions else end,
+            months=term.months,
+            start_date=term.start_date,
+            end_date=term.end_date,
+            extensions=[
+                TermExtension(
+                    months=e.months,
+                    end_date=e.end_date,
+                    decision_number=note.get("decisionNumber"),
+                    reason=note.get("reason"),
+                    at=note.get("at"),
+                )
+                for e, note in zip(term.extensions, notes, strict=True)
+            ],
+            total_months=term.total_months,
+            end_date_in_force=term.end_date_in_force,
         )
 
 
@@ -451,66 +461,69 @@ class ProcessingPermit(Node):
     updated_at: DateTime = strawberry.field(description="When it last changed.")
     object_id: strawberry.Private[ObjectId]
     doc: strawberry.Private[Document]
+    permit: strawberry.Private[Permit]
 
     @classmethod
     def from_doc(cls, doc: Document, object_id: ObjectId | None = None) -> ProcessingPermit:
         """``doc`` is a permit or a revision's snapshot (then ``object_id`` is the permit's)."""
         oid = object_id if object_id is not None else doc["_id"]
-        transfer = doc.get("transfer")
-        holder = PermitHolder.from_doc(doc["holder"])
-        waste = doc["wasteProcedure"]
+        permit = permit_form.permit(doc)
+        form = permit.form
         return cls(
             id=to_global_id("ProcessingPermit", oid),
             object_id=oid,
             doc=doc,
-            number=doc.get("number"),
+            permit=permit,
+            number=form.number,
             sequence=doc.get("sequence"),
-            status=PermitStatus(doc["status"]),
-            header=PermitHeader.from_doc(doc["header"]),
-            holder=holder,
-            transfer=PermitTransfer.from_doc(transfer) if transfer else None,
-            current_holder=PermitHolder.from_doc(transfer["newHolder"]) if transfer else holder,
-            trade_documents=[TradeDocument.from_doc(d) for d in doc["tradeDocuments"]],
-            table3=[ForeignGoodsRow.from_doc(r) for r in doc["table3"]],
-            yield_norms=[YieldNorm.from_doc(n) for n in doc["yieldNorms"]],
-            table5=[PermitGoodsRow.from_doc(r) for r in doc["table5"]],
-            table6=[PermitGoodsRow.from_doc(r) for r in doc["table6"]],
+            status=permit.status,
+            header=PermitHeader.of(form.header, doc["header"]["timeZone"]),
+            holder=PermitHolder.of(form.holder),
+            transfer=PermitTransfer.of(form.transfer) if form.transfer else None,
+            current_holder=PermitHolder.of(permit.current_holder),
+            trade_documents=[TradeDocument.of(d) for d in form.trade_documents],
+            table3=[
+                ForeignGoodsRow.of_placed(row, placement)
+                for row, placement in zip(form.table3, permit.placements, strict=True)
+            ],
+            yield_norms=[YieldNorm.of(n) for n in form.yield_norms],
+            table5=[PermitGoodsRow.of(r) for r in form.table5],
+            table6=[PermitGoodsRow.of(r) for r in form.table6],
             waste_procedure=WasteProcedure(
-                procedure=waste.get("procedure"), information_later=waste["informationLater"]
+                procedure=form.waste_procedure.procedure,
+                information_later=form.waste_procedure.information_later,
             ),
-            table7=[PermitGoodsRow.from_doc(r) for r in doc["table7"]],
-            table8=[PermitGoodsRow.from_doc(r) for r in doc["table8"]],
+            table7=[PermitGoodsRow.of(r) for r in form.table7],
+            table8=[PermitGoodsRow.of(r) for r in form.table8],
             identification=[
                 Identification(
-                    method=IdentificationMethod(i["method"]),
-                    description=i["description"],
-                    officer_actions=i["officerActions"],
+                    method=i.method, description=i.description, officer_actions=i.officer_actions
                 )
-                for i in doc["identification"]
+                for i in form.identification
             ],
-            term=ProcessingTerm.from_doc(doc["term"]),
-            equivalent_goods=doc.get("equivalentGoods"),
-            production_process=doc.get("productionProcess"),
+            term=ProcessingTerm.of(form.term, doc["term"]["extensions"]),
+            equivalent_goods=form.equivalent_goods,
+            production_process=form.production_process,
             processing_organisations=[
-                ProcessingOrganisation(name=o["name"], address=o["address"], inn=o.get("inn"))
-                for o in doc["processingOrganisations"]
+                ProcessingOrganisation(name=o.name, address=o.address, inn=_maybe(Inn, o.inn))
+                for o in form.processing_organisations
             ],
-            union_goods=doc.get("unionGoods"),
-            table15_1=[PermitGoodsRow.from_doc(r) for r in doc["table15_1"]],
+            union_goods=form.union_goods,
+            table15_1=[PermitGoodsRow.of(r) for r in form.table15_1],
             special_marks=[
                 SpecialMark(
-                    kind=SpecialMarkKind(m["kind"]),
-                    date=_day(m["date"]),
-                    grounds=m["grounds"],
-                    decision_number=m.get("decisionNumber"),
-                    at=m.get("at"),
+                    kind=m.kind,
+                    date=m.date,
+                    grounds=m.grounds,
+                    decision_number=m.decision_number,
+                    at=stored.get("at"),
                 )
-                for m in doc["specialMarks"]
+                for m, stored in zip(form.special_marks, doc["specialMarks"], strict=True)
             ],
             hs_codes=doc["hsCodes"],
-            issue_date=as_date(doc.get("issueDate")),
+            issue_date=permit.issue_date,
             issued_at=doc.get("issuedAt"),
-            revision=doc["revision"],
+            revision=permit.revision,
             created_at=doc["createdAt"],
             updated_at=doc["updatedAt"],
         )
@@ -526,7 +539,7 @@ class ProcessingPermit(Node):
                 message=p.message,
                 field=[str(part) for part in p.field],
             )
-            for p in yield_balance_warnings(form_of(self.doc))
+            for p in yield_balance_warnings(self.permit.form)
         ]
 
     @strawberry.field(
@@ -534,9 +547,9 @@ class ProcessingPermit(Node):
         "the customs' local date, and the reference data); empty for an issued permit."
     )
     async def issue_problems(self, info: Info) -> list[PermitIssueProblem]:
-        if self.doc["status"] != "PREPARED":
+        if self.permit.status is not PermitStatus.PREPARED:
             return []
-        problems = await for_request(info.context).issue_problems(self.doc)
+        problems = await permit_form.issue_problems(info, self.doc)
         return [
             PermitIssueProblem(
                 code=IssuePermitErrorCode(p.code),
@@ -575,7 +588,7 @@ class PermitRevision:
             revision=doc["revision"],
             operation=PermitRevisionOperation(doc["operation"]),
             at=doc["at"],
-            effective_date=_day(doc["effectiveDate"]),
+            effective_date=doc["effectiveDate"].date(),
             by=Sender(key_id=doc["by"]["keyId"], name=doc["by"]["name"]),
             reason=note.get("reason"),
             decision_number=note.get("decisionNumber"),

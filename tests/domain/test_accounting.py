@@ -13,25 +13,30 @@ import pytest
 from domain.accounting import (
     AutoDecision,
     AutoOutcome,
+    DeclarationCase,
     Ground,
-    LedgerEntry,
     LineFigures,
     Movement,
     Operation,
+    accounting_blockers,
+    accounting_required,
     auto_mode_decision,
+    check_accounting,
+    check_grounds_named,
     check_invariant,
-    ledger_entry_fields,
-    ledger_entry_hash,
+    control_case,
+    established_grounds,
+    held,
     line_figures_after,
     must_account,
-    next_ledger_entry,
     plan_actualisation,
     plan_annulment,
+    plan_correction,
     plan_release,
     plan_write_off,
+    preview,
     refusal_grounds,
     release_blockers,
-    verify_chain,
 )
 from domain.control import (
     Amount,
@@ -45,6 +50,16 @@ from domain.control import (
     lines_of,
 )
 from domain.declarations import DeclarationKind, DeclarationStatus
+from domain.ledger import (
+    ChainBreak,
+    LedgerEntry,
+    append_to_ledger,
+    ledger_entry_fields,
+    ledger_entry_hash,
+    next_ledger_entry,
+    verify_chain,
+    verify_ledger,
+)
 from domain.licenses import LicenseStatus
 from domain.problems import Problem, RuleViolation
 from tests.domain.test_control import (
@@ -580,3 +595,92 @@ def test_p12_p13_auto_mode_actualises_a_full_declaration() -> None:
     assert decision.movements == [Movement(ACTUALISATION, LICENSE, 1, D("20"), None, DECL)]
     with pytest.raises(ValueError, match="temporary"):
         auto(full, licenses={LICENSE: license})
+
+
+# --- one declaration's case (p.4-12; DESIGN "Corrections") ----------------------------------
+
+
+def case(*own: Movement, **license_changes: Any) -> DeclarationCase:
+    declaration = make_declaration(number=DECL)
+    return DeclarationCase(declaration, {LICENSE: make_license(**license_changes)}, own)
+
+
+def test_design_a_declaration_sees_again_what_it_holds() -> None:
+    """DESIGN "Corrections": controlled again, a declaration's own write-offs are
+    available to it (the line's 900 plus its 100)."""
+    line = make_line(quantity_accounted=D("1000"), quantity_available=D("0"))
+    own = [move(WRITE_OFF, "100"), move(WRITE_OFF, "30"), move(ANNULMENT, "30")]
+    assert held(own) == {(LICENSE, 1): Amount(D("100"))}
+    assert [d.code for d in control_case(case(*own, lines=[line]))] == []
+    assert [d.code for d in control_case(case(lines=[line]))] == [
+        DiscrepancyCode.QUANTITY_EXCEEDS_AVAILABLE
+    ]
+
+
+def test_design_correcting_an_accounted_declaration_annuls_and_writes_off_again() -> None:
+    line = make_line(quantity_accounted=D("1000"), quantity_available=D("0"))
+    plan = plan_correction(case(move(WRITE_OFF, "100"), lines=[line]))
+    assert plan == [move(ANNULMENT, "100"), move(WRITE_OFF, "100")]
+
+
+def test_p6_p7_accounting_once_after_control_when_p7_asks() -> None:
+    declaration = make_declaration()
+    S = DeclarationStatus
+    assert check_accounting(S.CONTROLLED, declaration) == []
+    assert codes(check_accounting(S.REGISTERED, declaration)) == ["NOT_CONTROLLED"]
+    assert codes(check_accounting(S.ACCOUNTED, declaration)) == ["ALREADY_ACCOUNTED"]
+    assert codes(check_accounting(S.RELEASED, declaration)) == ["DECLARATION_CLOSED"]
+    transit = replace(declaration, procedure="80")
+    assert codes(check_accounting(S.CONTROLLED, transit)) == ["ACCOUNTING_NOT_REQUIRED"]
+    assert accounting_required(declaration)
+    assert not accounting_required(transit)
+    found = discrepancies(status=LicenseStatus.SUSPENDED)
+    assert [(p.code, p.field) for p in accounting_blockers(found)] == [
+        ("LICENCE_SUSPENDED", ("items", 0))
+    ]
+
+
+def test_p6_p8_preview_reports_what_accounting_would_do() -> None:
+    clean = preview(case())
+    assert (clean.discrepancies, clean.accounting_required) == ([], True)
+    assert clean.movements == [move(WRITE_OFF, "100")]
+    short = preview(case(lines=[make_line(quantity_available=D("1"))]))
+    assert (short.movements, codes(short.accounting_problems)) == (
+        [],
+        ["QUANTITY_EXCEEDS_AVAILABLE"],
+    )
+
+
+def test_p9_an_officer_refuses_only_on_grounds_established_now() -> None:
+    found = refusal_grounds(
+        discrepancies(status=LicenseStatus.SUSPENDED), deadline=DEADLINE, now=NOW
+    )
+    assert [g.code for g in established_grounds([Ground.SUSPENSION], found)] == [Ground.SUSPENSION]
+    with pytest.raises(RuleViolation) as caught:
+        established_grounds([Ground.SUSPENSION, Ground.EXHAUSTION], found)
+    assert codes(caught.value.problems) == ["GROUND_NOT_ESTABLISHED"]
+    assert codes(check_grounds_named([])) == ["REQUIRED"]
+
+
+def test_design_the_ledger_head_and_stored_figures_verify() -> None:
+    """DESIGN "The invariant": appended entries chain on; the head and every stored
+    line's figures are the ledger's."""
+    entries = build_chain()
+    more = append_to_ledger(
+        LICENSE,
+        {1: entries[-1].after},
+        entries[-1].seq,
+        entries[-1].hash,
+        [move(WRITE_OFF, "1")],
+        NOW,
+    )
+    chain = [*entries, *more]
+    head = (chain[-1].seq, chain[-1].hash)
+    assert verify_ledger(chain, head, {1: chain[-1].after}) is None
+    assert verify_ledger(chain, (1, "x"), {}) == ChainBreak(None, "ledger head does not match")
+    broken = verify_ledger(chain, head, {1: LineFigures()})
+    assert broken is not None
+    assert broken.reason.startswith("line 1: stored figures")
+    assert violation(append_to_ledger, LICENSE, {}, 0, None, [move(WRITE_OFF, "1")], NOW) == [
+        "LINE_UNKNOWN"
+    ]

@@ -2,25 +2,41 @@
 p.11-12; DESIGN)."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from domain.access import Principal, Role
 from domain.declarations import (
+    DeclarationData,
     DeclarationKind,
     DeclarationNumber,
     DeclarationStatus,
     Direction,
+    ItemData,
+    TemporaryFacts,
+    check_automatic_mode,
+    check_correction,
     check_deadline_extension,
+    check_declarant,
+    check_declaration,
+    check_draft,
+    check_items,
     check_kind,
     check_not_covered,
+    check_procedure,
+    check_refusal,
+    check_same_registration,
+    check_temporary,
     check_transition,
     check_withdrawal,
     deadline_passed,
     extend_release_deadline,
     format_declaration_number,
     parse_declaration_number,
-    procedure_code_error,
     release_deadline,
+    status_after_control,
 )
 from domain.problems import Problem, RuleViolation
 
@@ -70,10 +86,10 @@ def test_design_format_refuses_bad_parts() -> None:
 
 def test_p7_procedure_codes_are_two_digits() -> None:
     """Order 1907 p.7: procedures such as 40, 51 and transit 80 are 2-digit codes."""
-    assert procedure_code_error("80") is None
-    assert procedure_code_error("51") is None
-    assert procedure_code_error("8") is not None
-    assert procedure_code_error("8A") is not None
+    assert check_procedure("80") == []
+    assert check_procedure("51") == []
+    assert codes(check_procedure("8")) == ["INVALID_PROCEDURE"]
+    assert codes(check_procedure("8A")) == ["INVALID_PROCEDURE"]
 
 
 def test_p11_periodic_declaring_is_for_export_only() -> None:
@@ -183,3 +199,144 @@ def test_p12_design_temporary_covered_by_full_is_not_refused_or_corrected_alone(
     assert problem.code == "COVERED_BY_FULL_DECLARATION"
     assert "cannot be corrected alone" in problem.message
     assert check_not_covered(False, "refused") == []
+
+
+# --- the declaration as filed (Order 1907 p.4-5, p.11-12; DESIGN) -------------------------
+
+OFFICE = "10702070"
+NUMBER = f"{OFFICE}/050324/0000042"
+HOLDER_INN = "7707083893"
+
+
+def make_item_data(item_no: int = 1, **changes: Any) -> ItemData:
+    data: dict[str, Any] = {
+        "item_no": item_no,
+        "name": "Трансформаторы силовые",
+        "hs_code": "8504210000",
+        "quantity": Decimal("10"),
+        "unit": "796",
+        "license_number": "L-1",
+        "line_no": 1,
+    }
+    return ItemData(**{**data, **changes})
+
+
+def make_data(*items: ItemData, **changes: Any) -> DeclarationData:
+    data: dict[str, Any] = {
+        "number": NUMBER,
+        "kind": DeclarationKind.STANDARD,
+        "direction": Direction.EXPORT,
+        "procedure": "10",
+        "customs_office": OFFICE,
+        "declarant_inn": HOLDER_INN,
+        "items": list(items) or [make_item_data()],
+    }
+    return DeclarationData(**{**data, **changes})
+
+
+def test_p5_a_well_formed_declaration_passes() -> None:
+    assert check_declaration(make_data()) == []
+
+
+def test_p5_items_are_numbered_and_each_cites_a_licence_line_or_a_permit_row() -> None:
+    """DESIGN Part A, Part B "A permit is also used": each problem at its item's field."""
+    items = [
+        make_item_data(2, hs_code="85", unit="999", quantity=Decimal("-1")),
+        make_item_data(2, license_number=" ", value=Decimal("5")),
+        make_item_data(3, license_number="", permit_number="P-1", permit_row=0),
+        make_item_data(4, permit_number="P-1"),
+    ]
+    found = [(p.code, p.field) for p in check_items(items)]
+    assert found == [
+        ("INVALID_ITEM_NUMBER", ("items", 0, "itemNo")),
+        ("INVALID_HS_CODE", ("items", 0, "hsCode")),
+        ("UNKNOWN_UNIT", ("items", 0, "unit")),
+        ("QUANTITY_NOT_POSITIVE", ("items", 0, "quantity")),
+        ("REQUIRED", ("items", 1, "currency")),
+        ("REQUIRED", ("items", 1, "licenseNumber")),
+        ("INVALID_PERMIT_ROW", ("items", 2, "permitRow")),
+        ("LICENCE_OR_PERMIT", ("items", 3, "permitNumber")),
+    ]
+    assert codes(check_items([])) == ["REQUIRED"]
+
+
+def test_design_a_permit_is_cited_under_procedure_51_only() -> None:
+    """DESIGN Part B: goods placed under processing on the customs territory."""
+    item = make_item_data(license_number="", permit_number="P-1")
+    assert codes(check_declaration(make_data(item))) == ["PERMIT_NEEDS_PROCEDURE_51"]
+    assert check_declaration(make_data(item, procedure="51")) == []
+
+
+def test_design_the_number_begins_with_the_office_filed_at_except_in_a_draft() -> None:
+    """DESIGN Part A: registration checks the office; a preview (draft) does not."""
+    elsewhere = make_data(customs_office="10702030")
+    assert codes(check_declaration(elsewhere)) == ["NUMBER_OFFICE_MISMATCH"]
+    assert check_draft(elsewhere) == []
+    assert codes(check_declaration(make_data(number="42", declarant_inn="1"))) == [
+        "INVALID_DECLARATION_NUMBER",
+        "INVALID_INN",
+    ]
+
+
+def test_p4_a_declarant_files_in_its_own_name_only() -> None:
+    """Order 1907 p.4 (DESIGN "Holder"): a DECLARANT key for its own INN; an officer any."""
+    declarant = Principal("k", "declarant", Role.DECLARANT, HOLDER_INN)
+    officer = Principal("o", "officer", Role.OFFICER)
+    assert check_declarant(declarant, HOLDER_INN) == []
+    assert check_declarant(officer, "7736050003") == []
+    assert codes(check_declarant(declarant, "7736050003")) == ["NOT_YOUR_DECLARATION"]
+
+
+def test_design_a_number_is_registered_again_only_with_the_same_content() -> None:
+    assert check_same_registration(NUMBER, "abc", "abc") == []
+    assert codes(check_same_registration(NUMBER, "abc", "def")) == ["NUMBER_ALREADY_REGISTERED"]
+
+
+def test_p12_a_full_declaration_completes_open_temporary_ones_of_its_declarant() -> None:
+    at = ("temporaryDeclarations", 0)
+
+    def temporary(**changes: Any) -> TemporaryFacts:
+        data: dict[str, Any] = {
+            "number": NUMBER,
+            "kind": DeclarationKind.TEMPORARY,
+            "declarant_inn": HOLDER_INN,
+            "status": S.RELEASED,
+            "covered": False,
+        }
+        return TemporaryFacts(**{**data, **changes})
+
+    assert check_temporary(NUMBER, temporary(), HOLDER_INN, at) == []
+    assert codes(check_temporary(NUMBER, None, HOLDER_INN, at)) == ["TEMPORARY_NOT_FOUND"]
+    standard = temporary(kind=DeclarationKind.STANDARD)
+    assert codes(check_temporary(NUMBER, standard, HOLDER_INN, at)) == ["TEMPORARY_NOT_FOUND"]
+    other = temporary(declarant_inn="7736050003", status=S.WITHDRAWN, covered=True)
+    assert codes(check_temporary(NUMBER, other, HOLDER_INN, at)) == [
+        "TEMPORARY_OF_OTHER_DECLARANT",
+        "TEMPORARY_CLOSED",
+        "TEMPORARY_ALREADY_COVERED",
+    ]
+
+
+def test_design_corrections_while_open_and_never_after_actualisation() -> None:
+    """DESIGN "Corrections" (Order 1907 p.12 for a full declaration)."""
+    items = [make_item_data()]
+    full = DeclarationKind.FULL
+    assert check_correction(S.CONTROLLED, full, False, "10", items) == []
+    assert codes(check_correction(S.RELEASED, full, False, "10", items)) == ["DECLARATION_CLOSED"]
+    assert codes(check_correction(S.CONTROLLED, full, True, "10", items)) == [
+        "COVERED_BY_FULL_DECLARATION"
+    ]
+    assert codes(check_correction(S.ACCOUNTED, full, False, "10", items)) == [
+        "CORRECTION_AFTER_ACTUALISATION"
+    ]
+
+
+def test_p6_p13_control_keeps_an_open_status_and_automatic_mode_needs_one_not_accounted() -> None:
+    assert status_after_control(S.REGISTERED) is S.CONTROLLED
+    assert status_after_control(S.ACCOUNTED) is S.ACCOUNTED
+    with pytest.raises(RuleViolation) as caught:
+        status_after_control(S.RELEASED)
+    assert codes(caught.value.problems) == ["DECLARATION_CLOSED"]
+    assert check_automatic_mode(S.CONTROLLED) == []
+    assert codes(check_automatic_mode(S.ACCOUNTED)) == ["AUTOMATIC_MODE_NOT_APPLICABLE"]
+    assert codes(check_refusal(S.ACCOUNTED, True)) == ["COVERED_BY_FULL_DECLARATION"]

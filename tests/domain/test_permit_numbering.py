@@ -12,6 +12,7 @@ from domain.permits.numbering import (
     parse_permit_number,
     sequence_scope,
 )
+from domain.problems import RuleViolation
 
 
 def test_p2_number_is_office_date_procedure_sequence() -> None:
@@ -27,9 +28,9 @@ def test_p2_sequence_has_minimum_width_and_grows_past_it() -> None:
 
 def test_p2_bad_parts_refused() -> None:
     """Permit rules p.2: an 8-digit office code and a sequence from 1."""
-    with pytest.raises(ValueError, match="8 digits"):
+    with pytest.raises(RuleViolation, match="8 digits"):
         format_permit_number("1021600", date(2027, 3, 5), 1)
-    with pytest.raises(ValueError, match="starts at 1"):
+    with pytest.raises(RuleViolation, match="starts at 1"):
         format_permit_number("10216000", date(2027, 3, 5), 0)
 
 
@@ -53,7 +54,7 @@ def test_p2_parse_round_trip() -> None:
 )
 def test_p2_parse_refuses_malformed(text: str, reason: str) -> None:
     """Permit rules p.2: procedure 51, a real date, a sequence from 1, '/' separators."""
-    with pytest.raises(ValueError, match=reason):
+    with pytest.raises(RuleViolation, match=reason):
         parse_permit_number(text)
 
 

@@ -28,7 +28,6 @@ import httpx
 from tests.support.accounting import (
     ACCOUNT,
     CONTROL,
-    HOLDER_INN,
     REFUSE,
     REGISTER,
     RELEASE,
@@ -39,6 +38,7 @@ from tests.support.accounting import (
     send,
     unique,
 )
+from tests.support.api import HOLDER_INN
 
 Document = dict[str, Any]
 OFFICE = "10702030"

@@ -102,7 +102,9 @@ def row(
     return data
 
 
-def norm(target: str, percent: str, *, source: int = 1, row_: int = 1, **extra: Any) -> dict:
+def norm(
+    target: str, percent: str, *, source: int = 1, row_: int = 1, **extra: Any
+) -> dict[str, Any]:
     return {
         "sourceRow": source,
         "targetTable": target,

@@ -1,0 +1,2 @@
+"""The stored shape of each document and its conversion to and from the domain: one
+module per stored document, the only place that knows its field names."""
