@@ -30,3 +30,9 @@ class RuleViolation(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
+
+    @classmethod
+    def raise_if(cls, problems: list[Problem]) -> None:
+        """Turn a check's result into a refusal: raise when it found any problem."""
+        if problems:
+            raise cls(problems)

@@ -61,11 +61,6 @@ def check_unit(code: str, field: FieldPath = ()) -> list[Problem]:
     ]
 
 
-def unit_error(code: str) -> str | None:
-    """Deprecated: the message of ``check_unit`` (until every caller uses it)."""
-    return next((p.message for p in check_unit(code)), None)
-
-
 def convert_quantity(quantity: Decimal, from_code: str, to_code: str) -> Decimal | None:
     """``quantity`` in ``from_code`` expressed exactly in ``to_code``; None when the units
     are not the same and not of one family (DESIGN "Name and unit")."""

@@ -32,10 +32,11 @@ UTILISATION_DECIMALS = 4
 class InvalidArgument(PublicError):
     code = "INVALID_ARGUMENT"
 
-
-def _refuse_if(problems: list[Problem]) -> None:
-    if problems:
-        raise InvalidArgument(problems[0].message)
+    @classmethod
+    def raise_if(cls, problems: list[Problem]) -> None:
+        """A query argument a rule refused: a GraphQL error naming the first problem."""
+        if problems:
+            raise cls(problems[0].message)
 
 
 def utilisation_pipeline(
@@ -128,7 +129,7 @@ async def license_utilisation(
     ] = None,
 ) -> list[UtilisationRow]:
     """Licence utilisation per group and unit."""
-    _refuse_if(check_hs_prefix_length(hs_prefix_length))
+    InvalidArgument.raise_if(check_hs_prefix_length(hs_prefix_length))
     match = license_query(filter, info.context.principal)
     prefix = filter.hs_code_prefix if filter is not None else None
     pipeline = utilisation_pipeline(match, group_by, hs_prefix_length, prefix)
@@ -170,7 +171,7 @@ async def refusals_by_ground(
     to: Annotated[DateTime, strawberry.argument(description="End of the period (excluded).")],
 ) -> list[RefusalCount]:
     """Refusals of release (Order 1907 p.9) per ground in a period."""
-    _refuse_if(check_period(from_, to))
+    InvalidArgument.raise_if(check_period(from_, to))
     cursor = await info.context.db.declarations.aggregate(refusals_pipeline(from_, to))
     return [
         RefusalCount(ground=RefusalGround(row["_id"]), declarations=row["declarations"])

@@ -37,8 +37,8 @@ from schema.relay import (
     OrderDirection,
     parse_typed_id,
 )
-from services.access import Access, Owned
-from services.licenses import as_datetime
+from services.access import NOTHING, Access, Owned
+from services.documents import as_datetime
 from services.pagination import all_of
 
 Document = dict[str, Any]
@@ -76,10 +76,6 @@ _ORDER_FIELDS: dict[LicenseOrderField, tuple[str, bool]] = {
     LicenseOrderField.VALID_TO: ("validTo", False),
     LicenseOrderField.REGISTERED_AT: ("registeredAt", False),
 }
-
-
-#: A filter that matches no document, answered from the ``_id`` index.
-NOTHING: Document = {"_id": {"$in": []}}
 
 
 def _status_query(statuses: list[LicenseStatus]) -> Document:

@@ -1,6 +1,6 @@
 """What the permit types compute from their stored document, below the schema (which
 imports no services): the permit as the rules see it, by the one permit mapper
-(:func:`services.permit_documents.permit_of`), and what would stop a draft from being
+(:func:`services.documents.permits.permit_of`), and what would stop a draft from being
 issued now.  Kept apart from :mod:`resolvers.permits`, which imports the types."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from domain.permits.lifecycle import Permit
 from domain.problems import Problem
 from resolvers.context import Info
-from services.permit_documents import permit_of
+from services.documents.permits import permit_of
 
 Document = dict[str, Any]
 

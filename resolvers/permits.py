@@ -18,7 +18,6 @@ from domain.permits.operations import Mark
 from domain.units import UNITS
 from resolvers.connections import build_connection
 from resolvers.context import Info
-from resolvers.licenses import NOTHING
 from resolvers.payloads import payload
 from schema.errors import InvalidPagination
 from schema.permits import payloads as p
@@ -55,9 +54,9 @@ from schema.relay import (
 )
 from schema.scalars import CustomsOfficeCode
 from schema.scalars import Decimal as ScalarDecimal
-from services.access import Access, Owned
+from services.access import NOTHING, Access, Owned
+from services.documents import as_datetime
 from services.pagination import all_of
-from services.permit_documents import as_datetime
 from services.transactions import Outcome
 
 Document = dict[str, Any]

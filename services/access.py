@@ -17,6 +17,10 @@ from domain.access import Action, Principal, holder_scope, may, sees_holder
 
 Document = dict[str, Any]
 
+#: The condition of a list that is certainly empty for the principal (one indexed
+#: ``_id`` lookup of nothing): the answer to a DECLARANT asking for another holder's.
+NOTHING: Document = {"_id": {"$in": []}}
+
 
 class Owned(Enum):
     """The kinds of stored documents that belong to a holder, by the field naming it."""
@@ -67,7 +71,7 @@ class Access:
     def narrowed(self, kind: Owned, holder_inn: str | None) -> Document | None:
         """The holder condition of a list asked for ``holder_inn`` (or any holder when
         None), within what the principal sees; None when the answer is certainly empty
-        (a DECLARANT asking for another holder's documents)."""
+        (a DECLARANT asking for another holder's documents: query :data:`NOTHING`)."""
         if holder_inn is None:
             return self.filter(kind)
         if not self.sees_holder(holder_inn):

@@ -14,7 +14,6 @@ from pymongo.errors import DuplicateKeyError
 from domain.customs_offices import (
     Office,
     OfficeData,
-    OfficeKind,
     check_kind_change,
     check_office,
     check_parent,
@@ -25,19 +24,8 @@ from domain.customs_offices import (
 from domain.permits.form import Header
 from domain.problems import FieldPath, RuleViolation
 from services.base import Document, Service
+from services.documents.customs_offices import office_of
 from services.transactions import ConcurrentUpdate, Outcome
-
-
-def office_of(doc: Document) -> Office:
-    """A stored office as the rules see it."""
-    return Office(
-        code=doc["code"],
-        name=doc["name"],
-        kind=OfficeKind(doc["kind"]),
-        parent_code=doc.get("parentCode"),
-        reports_to_fts=doc["reportsToFts"],
-        time_zone=doc["timeZone"],
-    )
 
 
 async def find_office(

@@ -98,11 +98,6 @@ _S = DeclarationStatus
 Work = Callable[[AsyncClientSession, Document], Awaitable[Document]]
 
 
-def _refuse_if(problems: list[Problem]) -> None:
-    if problems:
-        raise RuleViolation(problems)
-
-
 class Declarations(Service):
     """The use cases of Order 1907 p.4-13, bound to one request."""
 
@@ -222,7 +217,7 @@ class Declarations(Service):
         async def work(session: AsyncClientSession) -> Document:
             existing = await self.db.declarations.find_one({"number": data.number}, session=session)
             if existing is not None:
-                _refuse_if(
+                RuleViolation.raise_if(
                     check_same_registration(data.number, existing.get("registrationHash"), digest)
                 )
                 return {"declarationId": existing["_id"]}
@@ -269,7 +264,7 @@ class Declarations(Service):
             )
             if result.matched_count != 1:
                 raise ConcurrentUpdate
-        _refuse_if(problems)
+        RuleViolation.raise_if(problems)
 
     # control -----------------------------------------------------------------------------
 
@@ -297,11 +292,11 @@ class Declarations(Service):
         the accounting notification, in one transaction."""
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
-            _refuse_if(check_accounting(status_of(doc), declaration_facts(doc)))
+            RuleViolation.raise_if(check_accounting(status_of(doc), declaration_facts(doc)))
             facts = await self._facts(session, doc)
             case = facts.case
             found = control_case(case)
-            _refuse_if(accounting_blockers(found))
+            RuleViolation.raise_if(accounting_blockers(found))
             notice = accounting_notice(case.declaration.kind)
             movements = plan_accounting(case)
             notification = await self._write(session, facts, movements, notice, notify_empty=True)
@@ -332,7 +327,7 @@ class Declarations(Service):
                 deadline=doc["releaseDeadline"],
                 now=self.now,
             )
-            _refuse_if(blockers)
+            RuleViolation.raise_if(blockers)
             await self._write(session, facts, plan_release(facts.own), Notice.RELEASED)
             await self._place(session, facts)
             changes = {"discrepancies": [discrepancy_doc(d) for d in found], "releasedAt": self.now}
@@ -373,7 +368,7 @@ class Declarations(Service):
             return Outcome(None, problems)
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
-            _refuse_if(check_refusal(status_of(doc), is_covered(doc)))
+            RuleViolation.raise_if(check_refusal(status_of(doc), is_covered(doc)))
             facts = await self._facts(session, doc)
             found = refusal_grounds(
                 control_case(facts.case), deadline=doc["releaseDeadline"], now=self.now
@@ -392,7 +387,7 @@ class Declarations(Service):
         declaration accounted."""
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
-            _refuse_if(check_withdrawal(status_of(doc), is_covered(doc)))
+            RuleViolation.raise_if(check_withdrawal(status_of(doc), is_covered(doc)))
             facts = await self._facts(session, doc, everything=True)
             notification = await self._annul(session, facts)
             await self._uncover(session, doc)
@@ -413,7 +408,7 @@ class Declarations(Service):
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
             status = status_of(doc)
-            _refuse_if(
+            RuleViolation.raise_if(
                 check_correction(status, kind_of(doc), is_covered(doc), doc["procedure"], items)
             )
             revision = doc["revision"] + 1
@@ -443,7 +438,7 @@ class Declarations(Service):
         """DESIGN "Release deadline": an officer extends it by whole hours with a reason."""
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
-            _refuse_if(check_deadline_extension(status_of(doc), hours, reason))
+            RuleViolation.raise_if(check_deadline_extension(status_of(doc), hours, reason))
             deadline = extend_release_deadline(doc["releaseDeadline"], hours)
             extension = extension_doc(hours, reason, self.now, self.by(), deadline)
             result = await self.db.declarations.update_one(
@@ -469,7 +464,7 @@ class Declarations(Service):
         check passes and otherwise hands the declaration to an officer; never refuses."""
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
-            _refuse_if(check_automatic_mode(status_of(doc)))
+            RuleViolation.raise_if(check_automatic_mode(status_of(doc)))
             facts = await self._facts(session, doc)
             case = facts.case
             decision = automatic_decision(case, deadline=doc["releaseDeadline"], now=self.now)

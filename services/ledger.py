@@ -25,46 +25,21 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from domain.accounting import LineFigures, Movement, Operation
+from domain.accounting import Movement, Operation
 from domain.ledger import append_to_ledger, verify_ledger
 from domain.licenses import (
     LicenseStatus,
     license_is_exhausted,
     license_state,
-    line_available,
     line_is_exhausted,
 )
 from services.base import to_millis
-from services.documents.ledger import entry_doc, entry_of, figures_in
+from services.documents.ledger import entry_doc, entry_of
+from services.documents.licenses import figures_of, with_figures
 from services.transactions import ConcurrentUpdate
 
 Document = dict[str, Any]
 _ZERO = Decimal(0)
-
-
-def figures_of(line: Document) -> LineFigures:
-    """The domain figures of a stored line."""
-    return figures_in(line, "quantityLimit")
-
-
-def with_figures(line: Document, after: LineFigures) -> Document:
-    """The stored line carrying ``after``."""
-    has_value = after.value_limit is not None
-    return {
-        **line,
-        "quantityLimit": after.limit,
-        "accounted": after.accounted,
-        "released": after.released,
-        "available": line_available(after.limit, after.accounted),
-        "valueLimit": after.value_limit,
-        "valueAccounted": after.value_accounted if has_value else None,
-        "valueReleased": after.value_released if has_value else None,
-        "valueAvailable": (
-            line_available(after.value_limit, after.value_accounted)
-            if after.value_limit is not None
-            else None
-        ),
-    }
 
 
 def exhausted(lines: Sequence[Document]) -> bool:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
@@ -19,14 +17,12 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from domain.accounting import LineFigures, Movement, Operation
+from domain.accounting import Movement, Operation
 from domain.licenses import (
     Amendment,
     LicenseEvent,
     LicenseStatus,
     LimitChange,
-    LineData,
-    Party,
     Registration,
     StatusMessage,
     amended_limits,
@@ -42,8 +38,9 @@ from domain.licenses import (
 )
 from domain.problems import RuleViolation
 from services.base import Document, Service, Work
-from services.documents.licenses import license_facts
-from services.ledger import apply_to_lines, exhausted, figures_of, with_figures
+from services.documents import as_datetime
+from services.documents.licenses import license_facts, line_doc, party_doc
+from services.ledger import apply_to_lines, exhausted
 from services.transactions import ConcurrentUpdate, Outcome, canonical, content_hash
 
 FEED_SCOPE = "license-feed"
@@ -51,40 +48,8 @@ FEED_SCOPE = "license-feed"
 Update = Callable[[Document], tuple[Document, list[Document]]]
 
 
-def as_datetime(day: date) -> datetime:
-    """Dates are stored as UTC midnight (BSON has no date-only type)."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def _movement(number: str, change: LimitChange) -> Movement:
     return Movement(Operation.LIMIT_CHANGE, number, change.line_no, change.quantity, change.value)
-
-
-def _line_document(line: LineData, previous: Document | None) -> Document:
-    """The stored line: descriptive fields from ``line``, figures as ``previous`` had them
-    (zero for a new line); the limits are then moved by the ledger (LIMIT_CHANGE)."""
-    figures = LineFigures(value_limit=None if line.value_limit is None else Decimal(0))
-    if previous is not None:
-        figures = figures_of(previous)
-    described = {
-        "lineNo": line.line_no,
-        "name": line.name.strip(),
-        "hsCode": line.hs_code,
-        "unit": line.unit,
-        "currency": line.currency,
-    }
-    return with_figures(described, figures)
-
-
-def _party(party: Party | None) -> Document | None:
-    if party is None:
-        return None
-    doc: Document = {"name": party.name.strip()}
-    if party.inn is not None:
-        doc["inn"] = party.inn
-    if party.country is not None:
-        doc["country"] = party.country
-    return doc
 
 
 class LicenseFeed(Service):
@@ -146,7 +111,7 @@ class LicenseFeed(Service):
             write = apply_to_lines(
                 license_id,
                 reg.number,
-                [_line_document(line, None) for line in reg.lines],
+                [line_doc(line, None) for line in reg.lines],
                 0,
                 None,
                 [_movement(reg.number, limit_change(line, None)) for line in reg.lines],
@@ -159,8 +124,8 @@ class LicenseFeed(Service):
                 "type": reg.type,
                 "direction": reg.direction,
                 "issuingAuthority": reg.issuing_authority.strip(),
-                "holder": _party(reg.holder),
-                "counterparty": _party(reg.counterparty),
+                "holder": party_doc(reg.holder),
+                "counterparty": party_doc(reg.counterparty),
                 "validFrom": as_datetime(reg.valid_from),
                 "validTo": as_datetime(reg.valid_to),
                 "controlMode": reg.control_mode.value,
@@ -240,14 +205,14 @@ class LicenseFeed(Service):
                 "validTo": as_datetime(valid_to),
             }
             if amendment.holder is not None:
-                changes["holder"] = _party(amendment.holder)
+                changes["holder"] = party_doc(amendment.holder)
             if amendment.counterparty is not None:
-                changes["counterparty"] = _party(amendment.counterparty)
+                changes["counterparty"] = party_doc(amendment.counterparty)
             on_record = {line.line_no: line for line in license_facts(current).lines}
             limits = amended_limits(amendment.lines, on_record)
             lines = {li["lineNo"]: li for li in current["lines"]}
             for line in amendment.lines:
-                lines[line.line_no] = _line_document(line, lines.get(line.line_no))
+                lines[line.line_no] = line_doc(line, lines.get(line.line_no))
             write = apply_to_lines(
                 current["_id"],
                 current["number"],

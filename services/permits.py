@@ -2,7 +2,7 @@
 registration number, amendments, transfer (p.3), the term (p.9), special marks, expiry.
 
 Every operation is idempotent by a key scoped to the API key (:meth:`Service.run`), runs
-in one transaction: it loads the permit (:func:`services.permit_documents.permit_of`),
+in one transaction: it loads the permit (:func:`services.documents.permits.permit_of`),
 asks :mod:`domain.permits` for the decision, and stores the permit's new state together
 with a **revision** (a full snapshot of the permit after the operation, with the
 office-local date it took effect), so the permit in force on any date can be read back
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import date, timedelta
-from enum import StrEnum
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -41,6 +40,7 @@ from domain.permits.lifecycle import (
     Permit,
     PermitOperation,
     PermitStatus,
+    RevisionOperation,
     check_draft_edit,
     found,
     next_status,
@@ -63,10 +63,8 @@ from domain.problems import Problem, RuleViolation
 from services.access import Owned
 from services.base import Document, Service
 from services.customs_offices import issuing_header
-from services.ledger import seq_guard
-from services.permit_documents import (
-    as_date,
-    as_datetime,
+from services.documents import as_date, as_datetime
+from services.documents.permits import (
     content_doc,
     extension_notes,
     header_doc,
@@ -75,26 +73,11 @@ from services.permit_documents import (
     term_doc,
     transfer_doc,
 )
+from services.ledger import seq_guard
 from services.transactions import ConcurrentUpdate, Outcome
 
 _S = PermitStatus
 _O = PermitOperation
-
-
-class RevisionOperation(StrEnum):
-    """What made a revision: the lifecycle operations, and draft creation and edits."""
-
-    CREATE = "CREATE"
-    EDIT = "EDIT"
-    ISSUE = "ISSUE"
-    AMEND = "AMEND"
-    TRANSFER = "TRANSFER"
-    FIX_TERM = "FIX_TERM"
-    EXTEND = "EXTEND"
-    REVOKE = "REVOKE"
-    ANNUL = "ANNUL"
-    RESTORE = "RESTORE"
-    EXPIRE = "EXPIRE"
 
 
 class Permits(Service):

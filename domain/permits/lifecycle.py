@@ -41,6 +41,22 @@ class PermitOperation(StrEnum):
     EXECUTE = "EXECUTE"
 
 
+class RevisionOperation(StrEnum):
+    """What made a revision: the lifecycle operations, and draft creation and edits."""
+
+    CREATE = "CREATE"
+    EDIT = "EDIT"
+    ISSUE = "ISSUE"
+    AMEND = "AMEND"
+    TRANSFER = "TRANSFER"
+    FIX_TERM = "FIX_TERM"
+    EXTEND = "EXTEND"
+    REVOKE = "REVOKE"
+    ANNUL = "ANNUL"
+    RESTORE = "RESTORE"
+    EXPIRE = "EXPIRE"
+
+
 _S = PermitStatus
 _O = PermitOperation
 T = TypeVar("T")

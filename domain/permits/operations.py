@@ -58,11 +58,6 @@ class Mark:
     decision_number: str | None = None
 
 
-def _refuse_if(problems: list[Problem]) -> None:
-    if problems:
-        raise RuleViolation(problems)
-
-
 def _section(problems: list[Problem], section: str) -> list[Problem]:
     """``problems`` of a section of the form with their leading ``section`` removed: the
     operation's input names the section's fields itself."""
@@ -132,7 +127,7 @@ def issue_permit(
     :class:`RuleViolation` with every problem of :func:`check_issuable`.  The number is
     drawn only after this decision (Permit rules p.2)."""
     form = as_issued(draft, header, today)
-    _refuse_if(check_issuable(form, today, known_offices, max_term_months))
+    RuleViolation.raise_if(check_issuable(form, today, known_offices, max_term_months))
     return form
 
 
@@ -186,9 +181,9 @@ def amend_permit(
     the number, the header, the transfer, the marks and a fixed term kept, the rates
     dated on the issue date.  It must pass :func:`check_amendment` and every rule on the
     issue date, and keep what placements accounted (:func:`check_placed_quantities`)."""
-    _refuse_if(check_issued(permit.status))
+    RuleViolation.raise_if(check_issued(permit.status))
     next_status(permit.status, _O.AMEND, term_fixed=permit.term_fixed)
-    _refuse_if(check_revision(permit.revision, expected_revision))
+    RuleViolation.raise_if(check_revision(permit.revision, expected_revision))
     stored, issue_date = permit.form, permit.issued_on
     amended = with_rate_dates(
         replace(
@@ -203,9 +198,11 @@ def amend_permit(
     )
     problems = check_amendment(stored, form, reason)
     problems += check_issuable(amended, issue_date, known_offices, max_term_months)
-    _refuse_if(problems)
+    RuleViolation.raise_if(problems)
     accounted = [placement.accounted for placement in permit.placements]
-    _refuse_if([p.under("permit") for p in check_placed_quantities(amended.table3, accounted)])
+    RuleViolation.raise_if(
+        [p.under("permit") for p in check_placed_quantities(amended.table3, accounted)]
+    )
     return amended
 
 
@@ -222,7 +219,7 @@ def transfer_permit(permit: Permit, transfer: Transfer, today: date) -> Transfer
     problems += _not_after_today(
         transfer.decision_date, today, "the decision cannot be dated", "decisionDate"
     )
-    _refuse_if(problems)
+    RuleViolation.raise_if(problems)
     return transfer
 
 
@@ -240,7 +237,7 @@ def fix_permit_term(
     term = Term(months, start, term_end(start, months))
     problems = _section(check_term(term, permit.issued_on, max_term_months), "term")
     problems += _not_after_today(start, today, "the first placement cannot be", "startDate")
-    _refuse_if(problems)
+    RuleViolation.raise_if(problems)
     return term
 
 
@@ -302,7 +299,7 @@ def mark_permit(permit: Permit, mark: Mark, today: date) -> Permit:
     permit with the mark (dated today unless given) and the status it leads to."""
     status = next_status(permit.status, MARK_OPERATIONS[mark.kind], term_fixed=permit.term_fixed)
     day = mark.date or today
-    _refuse_if(check_mark(permit, day, mark.grounds, today))
+    RuleViolation.raise_if(check_mark(permit, day, mark.grounds, today))
     entry = SpecialMark(mark.kind, day, mark.grounds, mark.decision_number)
     form = replace(permit.form, special_marks=(*permit.form.special_marks, entry))
     return replace(permit, status=status, form=form)

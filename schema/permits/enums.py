@@ -12,14 +12,13 @@ from domain.customs_offices import OfficeKind as CustomsOfficeKind
 from domain.permits.form import IdentificationMethod
 from domain.permits.form import MarkKind as SpecialMarkKind
 from domain.permits.form import NormKind as YieldNormKind
-from domain.permits.lifecycle import PermitStatus
+from domain.permits.lifecycle import PermitStatus, RevisionOperation
 from schema.enum_factory import described_enum, domain_enum
 
 __all__ = [
     "CustomsOfficeKind",
     "IdentificationMethod",
     "PermitOrderField",
-    "PermitRevisionOperation",
     "PermitStatus",
     "PermitWarningCode",
     "SpecialMarkKind",
@@ -85,21 +84,24 @@ domain_enum(
 )
 
 
-@strawberry.enum(description="What made a permit revision.")
-class PermitRevisionOperation(Enum):
-    CREATE = strawberry.enum_value("CREATE", description="The draft was created.")
-    EDIT = strawberry.enum_value("EDIT", description="The draft was edited.")
-    ISSUE = strawberry.enum_value("ISSUE", description="Issued with its number (p.2).")
-    AMEND = strawberry.enum_value("AMEND", description="The issued permit was amended.")
-    TRANSFER = strawberry.enum_value("TRANSFER", description="Transferred (point 1.1, p.3).")
-    FIX_TERM = strawberry.enum_value(
-        "FIX_TERM", description="Term start and end fixed at the first placement (p.9)."
-    )
-    EXTEND = strawberry.enum_value("EXTEND", description="Term extended (table 10.2, p.9).")
-    REVOKE = strawberry.enum_value("REVOKE", description="Revoked (point 15).")
-    ANNUL = strawberry.enum_value("ANNUL", description="Annulled (point 15).")
-    RESTORE = strawberry.enum_value("RESTORE", description="Restored (point 15).")
-    EXPIRE = strawberry.enum_value("EXPIRE", description="Expired: the term passed (p.9).")
+domain_enum(
+    RevisionOperation,
+    "What made a permit revision.",
+    {
+        "CREATE": "The draft was created.",
+        "EDIT": "The draft was edited.",
+        "ISSUE": "Issued with its number (p.2).",
+        "AMEND": "The issued permit was amended.",
+        "TRANSFER": "Transferred (point 1.1, p.3).",
+        "FIX_TERM": "Term start and end fixed at the first placement (p.9).",
+        "EXTEND": "Term extended (table 10.2, p.9).",
+        "REVOKE": "Revoked (point 15).",
+        "ANNUL": "Annulled (point 15).",
+        "RESTORE": "Restored (point 15).",
+        "EXPIRE": "Expired: the term passed (p.9).",
+    },
+    name="PermitRevisionOperation",
+)
 
 
 @strawberry.enum(description="Fields permits can be ordered by.")

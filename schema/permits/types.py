@@ -16,7 +16,7 @@ import strawberry
 from bson import ObjectId
 
 from domain.permits import form as f
-from domain.permits.lifecycle import Permit, Placement
+from domain.permits.lifecycle import Permit, Placement, RevisionOperation
 from domain.permits.validation import yield_balance_warnings
 from domain.units import UNITS
 from resolvers import permit_form
@@ -26,7 +26,6 @@ from schema.permits.codes import IssuePermitErrorCode
 from schema.permits.enums import (
     CustomsOfficeKind,
     IdentificationMethod,
-    PermitRevisionOperation,
     PermitStatus,
     PermitWarningCode,
     SpecialMarkKind,
@@ -571,7 +570,7 @@ class ProcessingPermit(Node):
 )
 class PermitRevision:
     revision: int = strawberry.field(description="1 for the draft, then +1 per change.")
-    operation: PermitRevisionOperation = strawberry.field(description="What changed it.")
+    operation: RevisionOperation = strawberry.field(description="What changed it.")
     at: DateTime = strawberry.field(description="When the change was recorded.")
     effective_date: date = strawberry.field(
         description="The issuing customs' local date of the change: in force from that day."
@@ -586,7 +585,7 @@ class PermitRevision:
         note = doc.get("note") or {}
         return cls(
             revision=doc["revision"],
-            operation=PermitRevisionOperation(doc["operation"]),
+            operation=RevisionOperation(doc["operation"]),
             at=doc["at"],
             effective_date=doc["effectiveDate"].date(),
             by=Sender(key_id=doc["by"]["keyId"], name=doc["by"]["name"]),

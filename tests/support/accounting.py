@@ -32,7 +32,7 @@ from services.ledger import verify_license
 from tests.support.api import HOLDER_INN
 
 Document = dict[str, Any]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project
 READY_TIMEOUT = 60.0
 
 # --- processes ------------------------------------------------------------------------
