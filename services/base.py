@@ -19,7 +19,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.access import Principal
-from domain.problems import Problem
+from domain.idempotency import check_key
 from services.access import Access
 from services.transactions import KeyedLocks, Outcome, idempotent
 
@@ -100,8 +100,8 @@ class Service:
         "Idempotency keys") unless given (the licence feed's message ids are global);
         ``queue`` names the licences (or permits) it writes, taken in line in this process
         first."""
-        if not key.strip():
-            return Outcome(None, [Problem("REQUIRED", f"{key_field} is required", (key_field,))])
+        if problems := check_key(key, key_field):
+            return Outcome(None, problems)
         names = list(queue) if self.config.queue_license_writes else []
         async with WRITERS.hold(names):
             return await idempotent(

@@ -26,6 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from domain.idempotency import key_reused
 from domain.problems import Problem, RuleViolation
 
 Document = dict[str, Any]
@@ -130,9 +131,6 @@ class Outcome:
     replayed: bool = False
 
 
-KEY_REUSED = "MESSAGE_ID_REUSED"
-
-
 async def _replay(
     db: AsyncDatabase[Document],
     scope: str,
@@ -145,18 +143,7 @@ async def _replay(
     if record is None:
         return None
     if record["operation"] != operation or record["hash"] != digest:
-        code = KEY_REUSED if key_field == "messageId" else "IDEMPOTENCY_KEY_REUSED"
-        return Outcome(
-            None,
-            [
-                Problem(
-                    code,
-                    f"the key {key!r} was already used for a different {record['operation']} "
-                    "request; send new content with a new key",
-                    (key_field,),
-                )
-            ],
-        )
+        return Outcome(None, [key_reused(key, key_field, record["operation"])])
     return Outcome(record["result"], [], replayed=True)
 
 
