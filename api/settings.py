@@ -35,8 +35,77 @@ class Settings(BaseSettings):
         default=False,
         description="Let the X-Customs-Now header set the moment of a request (test stands only).",
     )
-    max_query_depth: int = Field(default=12, description="Deepest selection allowed.")
-    max_aliases: int = Field(default=30, description="Most aliases allowed in one document.")
+    max_query_depth: int = Field(
+        default=12,
+        ge=1,
+        description="Deepest selection allowed, in levels of nested fields ({ __typename } is "
+        "1); deeper is refused with QUERY_TOO_DEEP.",
+    )
+    max_aliases: int = Field(
+        default=30, ge=0, description="Most aliases in one document (TOO_MANY_ALIASES)."
+    )
+    max_query_length: int = Field(
+        default=20_000,
+        ge=100,
+        description="Longest GraphQL document in characters, checked before parsing "
+        "(QUERY_TOO_LONG).",
+    )
+    max_query_tokens: int = Field(
+        default=5_000,
+        ge=100,
+        description="Most tokens in a document, comments included, counted while parsing "
+        "(TOO_MANY_TOKENS).",
+    )
+    max_query_fields: int = Field(
+        default=500,
+        ge=10,
+        description="Most field selections and fragment spreads in a document (TOO_MANY_FIELDS).",
+    )
+    max_query_directives: int = Field(
+        default=50, ge=0, description="Most directives in a document (TOO_MANY_DIRECTIVES)."
+    )
+    max_query_cost: int = Field(
+        default=500_000,
+        ge=100,
+        description="Highest estimated cost of an operation (README 'Query cost'; "
+        "QUERY_TOO_COSTLY).",
+    )
+    operation_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Time budget of one operation's execution in seconds; a longer one is "
+        "stopped with OPERATION_TIMEOUT (a mutation's open transaction is aborted).",
+    )
+    declarant_introspection: bool = Field(
+        default=False,
+        description="Let DECLARANT keys introspect the schema and see 'Did you mean' "
+        "suggestions (the other roles always may); off in production.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest POST /graphql body in bytes; larger ones get HTTP 413 "
+        "(REQUEST_TOO_LARGE) before they are read.",
+    )
+    max_json_depth: int = Field(
+        default=64,
+        ge=4,
+        le=256,
+        description="Deepest nesting of arrays and objects in a request body's JSON; "
+        "deeper gets HTTP 400 (INVALID_JSON).",
+    )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Requests a minute per API key in one API process (token bucket, "
+        "bursts up to the same number); more get HTTP 429 (RATE_LIMITED) with "
+        "Retry-After; 0 = no limit.",
+    )
+    graphql_get: bool = Field(
+        default=True,
+        description="Take queries by GET /graphql with URL parameters (never mutations); "
+        "off: GET /graphql gets HTTP 405 (METHOD_NOT_ALLOWED) and POST is the only way.",
+    )
     graphiql: bool = Field(default=True, description="Serve the GraphiQL page at /graphiql/.")
     release_hours: int = Field(
         default=4,

@@ -2,20 +2,31 @@
 
 Each check returns the problems of one value (empty when it is well formed), with the
 code clients switch on and ``field`` as the path of the offending input field.
+
+Digits are the ASCII ``0-9`` only (issue 9): Python's ``str.isdigit`` and ``\\d`` also
+accept fullwidth and Arabic-Indic digits, which would let one number exist twice.  Every
+pattern matches the whole value (``fullmatch``: ``$`` would let a final line break in).
 """
 
 from __future__ import annotations
 
 import re
 
+from domain.limits import shown
 from domain.problems import FieldPath, Problem
 
 #: DESIGN glossary: a declaration item names a 10-digit code; a licence line or a permit
 #: table may name a code of 4, 6, 8, 9 or 10 digits, which is matched as a prefix.
 HS_CODE_LENGTHS = (4, 6, 8, 9, 10)
-_DIGITS = re.compile(r"^\d+$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+DIGITS = re.compile(r"[0-9]+")
+"""ASCII digits, the whole value (``fullmatch``)."""
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def is_digits(text: str, *lengths: int) -> bool:
+    """Whether ``text`` is ASCII digits only, of one of ``lengths`` when given."""
+    return (not lengths or len(text) in lengths) and DIGITS.fullmatch(text) is not None
 
 
 def _unless(ok: bool, code: str, message: str, field: FieldPath) -> list[Problem]:
@@ -25,9 +36,9 @@ def _unless(ok: bool, code: str, message: str, field: FieldPath) -> list[Problem
 def check_hs_code(code: str, field: FieldPath = ()) -> list[Problem]:
     """An HS code (EAEU CN FEA) has 4, 6, 8, 9 or 10 digits."""
     return _unless(
-        bool(_DIGITS.match(code)) and len(code) in HS_CODE_LENGTHS,
+        is_digits(code, *HS_CODE_LENGTHS),
         "INVALID_HS_CODE",
-        f"HS code must be 4, 6, 8, 9 or 10 digits, got {code!r}",
+        f"HS code must be 4, 6, 8, 9 or 10 digits 0-9, got {shown(code)}",
         field,
     )
 
@@ -35,9 +46,9 @@ def check_hs_code(code: str, field: FieldPath = ()) -> list[Problem]:
 def check_hs_code_prefix(prefix: str, field: FieldPath = ()) -> list[Problem]:
     """A search by the start of HS codes names 2 to 10 of their digits."""
     return _unless(
-        prefix.isdigit() and 2 <= len(prefix) <= 10,
+        is_digits(prefix, *range(2, 11)),
         "INVALID_HS_CODE_PREFIX",
-        "hsCodePrefix must be 2 to 10 digits",
+        "hsCodePrefix must be 2 to 10 digits 0-9",
         field,
     )
 
@@ -50,9 +61,9 @@ def hs_code_covers(line_code: str, item_code: str) -> bool:
 def check_customs_office_code(code: str, field: FieldPath = ()) -> list[Problem]:
     """A customs office code has 8 digits."""
     return _unless(
-        bool(_DIGITS.match(code)) and len(code) == 8,
+        is_digits(code, 8),
         "INVALID_CUSTOMS_OFFICE_CODE",
-        f"customs office code must be 8 digits, got {code!r}",
+        f"customs office code must be 8 digits 0-9, got {shown(code)}",
         field,
     )
 
@@ -70,8 +81,8 @@ def check_inn(inn: str, field: FieldPath = ()) -> list[Problem]:
     """A Russian taxpayer number: 10 digits for an organisation, 12 for an individual,
     with the check digits of the Federal Tax Service's algorithm (so a mistyped INN is
     caught at the door)."""
-    if not _DIGITS.match(inn) or len(inn) not in (10, 12):
-        return [Problem("INVALID_INN", f"INN must be 10 or 12 digits, got {inn!r}", field)]
+    if not is_digits(inn, 10, 12):
+        return [Problem("INVALID_INN", f"INN must be 10 or 12 digits 0-9, got {shown(inn)}", field)]
     if len(inn) == 10:
         ok = _inn_check_digit(inn[:9], _INN10_WEIGHTS) == int(inn[9])
     else:
@@ -84,9 +95,9 @@ def check_inn(inn: str, field: FieldPath = ()) -> list[Problem]:
 def check_currency_code(code: str, field: FieldPath = ()) -> list[Problem]:
     """An ISO 4217 alphabetic currency code."""
     return _unless(
-        bool(_CURRENCY.match(code)),
+        _CURRENCY.fullmatch(code) is not None,
         "INVALID_CURRENCY",
-        f"currency must be 3 capital letters, got {code!r}",
+        f"currency must be 3 capital letters, got {shown(code)}",
         field,
     )
 
@@ -94,8 +105,8 @@ def check_currency_code(code: str, field: FieldPath = ()) -> list[Problem]:
 def check_country_code(code: str, field: FieldPath = ()) -> list[Problem]:
     """An ISO 3166-1 alpha-2 country code."""
     return _unless(
-        bool(_COUNTRY.match(code)),
+        _COUNTRY.fullmatch(code) is not None,
         "INVALID_COUNTRY",
-        f"country must be 2 capital letters, got {code!r}",
+        f"country must be 2 capital letters, got {shown(code)}",
         field,
     )

@@ -17,6 +17,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.codes import check_customs_office_code
+from domain.limits import MAX_NAME_LENGTH, MAX_NUMBER_LENGTH, check_identifier, check_text, shown
 from domain.permits.form import Header
 from domain.problems import FieldPath, Problem, RuleViolation
 
@@ -65,11 +66,14 @@ def _spelled(kind: OfficeKind) -> str:
 
 
 def check_time_zone(name: str, field: FieldPath = ()) -> list[Problem]:
-    """An office's time zone is an IANA time zone."""
+    """An office's time zone is an IANA time zone (a name within its bound: the name is
+    looked up as a file, where a folder such as ``Europe`` fails otherwise)."""
+    if problems := check_identifier(name, MAX_NUMBER_LENGTH, field):
+        return problems
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        message = f"{name!r} is not an IANA time zone such as Europe/Moscow"
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        message = f"{shown(name)} is not an IANA time zone such as Europe/Moscow"
         return [Problem("INVALID_TIME_ZONE", message, field)]
     return []
 
@@ -86,6 +90,7 @@ def check_office(data: OfficeData) -> list[Problem]:
     problems = check_customs_office_code(data.code, ("code",))
     if not data.name.strip():
         problems.append(Problem("REQUIRED", "the office's name is required", ("name",)))
+    problems += check_text(data.name, MAX_NAME_LENGTH, ("name",))
     problems += check_time_zone(data.time_zone, ("timeZone",))
     if data.parent_code is not None:
         problems += check_customs_office_code(data.parent_code, ("parentCode",))

@@ -7,14 +7,27 @@ p.11-12 (temporary and full declarations); DESIGN for what the texts leave open.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from domain.access import Principal, acts_for
-from domain.codes import check_currency_code, check_customs_office_code, check_inn
+from domain.codes import check_currency_code, check_customs_office_code, check_inn, is_digits
+from domain.limits import (
+    MAX_DEADLINE_EXTENSION_HOURS,
+    MAX_DECLARATION_ITEMS,
+    MAX_NAME_LENGTH,
+    MAX_NUMBER_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_REFUSAL_GROUNDS,
+    MAX_TEMPORARY_DECLARATIONS,
+    check_count,
+    check_identifier,
+    check_text,
+    shown,
+)
 from domain.numbers import check_positive_money, check_positive_quantity
 from domain.problems import FieldPath, Problem, RuleViolation
 from domain.units import check_unit
@@ -26,8 +39,9 @@ PROCESSING_PROCEDURE = "51"
 DEFAULT_RELEASE_HOURS = 4
 """DESIGN "Release deadline": registration time plus a configurable term."""
 
-_NUMBER = re.compile(r"^(\d{8})/(\d{2})(\d{2})(\d{2})/(\d{7})$")
-_PROCEDURE = re.compile(r"^\d{2}$")
+#: ASCII digits only, the whole text (``fullmatch``): see :mod:`domain.codes`.
+_NUMBER = re.compile(r"([0-9]{8})/([0-9]{2})([0-9]{2})([0-9]{2})/([0-9]{7})")
+_PROCEDURE = re.compile(r"[0-9]{2}")
 
 
 class Direction(StrEnum):
@@ -99,13 +113,14 @@ def format_declaration_number(customs_office: str, registered_on: date, serial: 
 def parse_declaration_number(text: str, field: FieldPath = ()) -> DeclarationNumber:
     """Parse ``CCCCCCCC/DDMMYY/NNNNNNN`` (DESIGN Part A); the two-digit year is 20YY.
     Raises ``RuleViolation`` with the problems (under ``field``) when it is not one."""
-    match = _NUMBER.match(text)
+    match = _NUMBER.fullmatch(text)
     if match is None:
         raise RuleViolation(
             [
                 Problem(
                     "INVALID_DECLARATION_NUMBER",
-                    f"a declaration number is CCCCCCCC/DDMMYY/NNNNNNN, got {text!r}",
+                    "a declaration number is CCCCCCCC/DDMMYY/NNNNNNN (digits 0-9), "
+                    f"got {shown(text)}",
                     field,
                 )
             ]
@@ -119,7 +134,7 @@ def parse_declaration_number(text: str, field: FieldPath = ()) -> DeclarationNum
         problems.append(
             Problem(
                 "INVALID_DECLARATION_DATE",
-                f"{day}{month}{year} in {text!r} is not a calendar date (DDMMYY)",
+                f"{day}{month}{year} in {shown(text)} is not a calendar date (DDMMYY)",
                 field,
             )
         )
@@ -152,9 +167,10 @@ def check_declaration_number(text: str, field: FieldPath = ()) -> list[Problem]:
 
 def check_procedure(code: str, field: FieldPath = ("procedure",)) -> list[Problem]:
     """A customs procedure code has two digits (e.g. 10, 40, 51, 80; Order 1907 p.7)."""
-    if _PROCEDURE.match(code):
+    if _PROCEDURE.fullmatch(code):
         return []
-    return [Problem("INVALID_PROCEDURE", f"procedure code is 2 digits, got {code!r}", field)]
+    message = f"procedure code is 2 digits 0-9, got {shown(code)}"
+    return [Problem("INVALID_PROCEDURE", message, field)]
 
 
 def check_kind(
@@ -201,8 +217,9 @@ def release_deadline(registered_at: datetime, hours: int = DEFAULT_RELEASE_HOURS
 
 
 def check_deadline_extension(status: DeclarationStatus, hours: int, reason: str) -> list[Problem]:
-    """DESIGN "Release deadline": an officer extends it by whole hours with a reason,
-    while the declaration is still open."""
+    """DESIGN "Release deadline": an officer extends it by whole hours (at most
+    ``MAX_DEADLINE_EXTENSION_HOURS`` at once) with a reason, while the declaration is
+    still open."""
     problems = []
     if status in FINAL_STATUSES:
         problems.append(
@@ -211,17 +228,30 @@ def check_deadline_extension(status: DeclarationStatus, hours: int, reason: str)
                 f"the declaration is {status.value}; its release deadline no longer runs",
             )
         )
-    if hours <= 0:
+    if not 0 < hours <= MAX_DEADLINE_EXTENSION_HOURS:
         problems.append(
             Problem(
                 "INVALID_EXTENSION",
-                f"an extension is a positive number of hours, got {hours}",
+                f"an extension is 1 to {MAX_DEADLINE_EXTENSION_HOURS} hours, got {hours}",
                 ("hours",),
             )
         )
     if not reason.strip():
         problems.append(Problem("REQUIRED", "an extension needs a reason", ("reason",)))
-    return problems
+    return problems + check_statement(reason)
+
+
+def check_statement(text: str, field: FieldPath = ("reason",)) -> list[Problem]:
+    """What an officer or a declarant states with an operation (a reason for a refusal,
+    a withdrawal, a correction, an extension) is text within its bound (domain.limits)."""
+    return check_text(text, MAX_REASON_LENGTH, field)
+
+
+def check_refusal_statement(grounds: Sized, reason: str) -> list[Problem]:
+    """Order 1907 p.9: a refusal names at most ``MAX_REFUSAL_GROUNDS`` grounds (counted
+    before any is read) and states its reason within its bound."""
+    too_many = check_count(grounds, MAX_REFUSAL_GROUNDS, ("grounds",), "refusal grounds")
+    return too_many + check_statement(reason)
 
 
 def extend_release_deadline(deadline: datetime, hours: int) -> datetime:
@@ -366,8 +396,11 @@ class DeclarationData:
 
 
 def check_items(items: Sequence[ItemData]) -> list[Problem]:
-    """Items numbered 1..n, each with a 10-digit HS code, a known unit, a positive
-    quantity, a positive value with currency when given, and the licence line cited."""
+    """At most ``MAX_DECLARATION_ITEMS`` items (counted before any item is read),
+    numbered 1..n, each with a 10-digit HS code, a known unit, a positive quantity, a
+    positive value with currency when given, and the licence line cited."""
+    if too_many := check_count(items, MAX_DECLARATION_ITEMS, ("items",), "goods items"):
+        return too_many
     problems: list[Problem] = []
     if not items:
         problems.append(Problem("REQUIRED", "a declaration has at least one item", ("items",)))
@@ -389,11 +422,12 @@ def check_declared_item(item: ItemData, item_no: int) -> list[Problem]:
         )
     if not item.name.strip():
         problems.append(Problem("REQUIRED", "the goods name is required", ("name",)))
-    if len(item.hs_code) != 10 or not item.hs_code.isdigit():
+    problems += check_text(item.name, MAX_NAME_LENGTH, ("name",))
+    if not is_digits(item.hs_code, 10):
         problems.append(
             Problem(
                 "INVALID_HS_CODE",
-                f"a declared item has a 10-digit HS code, got {item.hs_code!r}",
+                f"a declared item has a 10-digit HS code (0-9), got {shown(item.hs_code)}",
                 ("hsCode",),
             )
         )
@@ -413,13 +447,13 @@ def check_declared_item(item: ItemData, item_no: int) -> list[Problem]:
 
 def check_citation(item: ItemData) -> list[Problem]:
     """An item cites exactly one of a licence line or a permit's table 3 row (DESIGN
-    Part B, "A permit is also used")."""
+    Part B, "A permit is also used"), by a number within its bound."""
     if item.permit_number is None:
         if not item.license_number.strip():
             return [Problem("REQUIRED", "the licence number is required", ("licenseNumber",))]
         if item.line_no < 1:
             return [Problem("REQUIRED", "the licence line is required", ("lineNo",))]
-        return []
+        return check_identifier(item.license_number, MAX_NUMBER_LENGTH, ("licenseNumber",))
     if item.license_number.strip():
         return [
             Problem(
@@ -432,7 +466,7 @@ def check_citation(item: ItemData) -> list[Problem]:
         return [Problem("REQUIRED", "the permit number is required", ("permitNumber",))]
     if item.permit_row is not None and item.permit_row < 1:
         return [Problem("INVALID_PERMIT_ROW", "table 3 rows are numbered from 1", ("permitRow",))]
-    return []
+    return check_identifier(item.permit_number, MAX_NUMBER_LENGTH, ("permitNumber",))
 
 
 def check_permit_procedure(procedure: str, items: Sequence[ItemData]) -> list[Problem]:
@@ -454,7 +488,17 @@ def check_permit_procedure(procedure: str, items: Sequence[ItemData]) -> list[Pr
 
 def check_draft(data: DeclarationData) -> list[Problem]:
     """A declaration's content, whichever office it is filed at: its number, procedure,
-    INNs, kind, temporary declarations and items (Order 1907 p.5-7, p.11-12)."""
+    INNs, kind, temporary declarations and items (Order 1907 p.5-7, p.11-12); the lists
+    within their bounds, counted before any element is read (domain.limits)."""
+    too_many = check_count(
+        data.temporary_numbers,
+        MAX_TEMPORARY_DECLARATIONS,
+        ("temporaryDeclarations",),
+        "temporary declarations",
+    )
+    too_many += check_count(data.items, MAX_DECLARATION_ITEMS, ("items",), "goods items")
+    if too_many:
+        return too_many
     problems = check_declaration_number(data.number, ("number",))
     problems += check_procedure(data.procedure)
     problems += check_inn(data.declarant_inn, ("declarantInn",))

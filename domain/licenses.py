@@ -18,6 +18,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
 from domain.codes import check_country_code, check_currency_code, check_hs_code, check_inn
+from domain.limits import (
+    MAX_LICENSE_LINES,
+    MAX_NAME_LENGTH,
+    MAX_NUMBER_LENGTH,
+    MAX_REASON_LENGTH,
+    check_count,
+    check_identifier,
+    check_text,
+)
 from domain.numbers import check_positive_money, check_positive_quantity
 from domain.problems import Problem, RuleViolation
 from domain.units import check_unit
@@ -119,12 +128,13 @@ class StatusMessage:
 def check_line(line: LineData) -> list[Problem]:
     """A licence line: number >= 1, a name, an HS code, a known OKEI unit, a quantity
     limit > 0 and, when present, a value limit > 0 with its currency (Order 1907 p.8:
-    release within the licence's quantity)."""
+    release within the licence's quantity); the name within its bound (domain.limits)."""
     problems: list[Problem] = []
     if line.line_no < 1:
         problems.append(Problem("INVALID_LINE_NUMBER", "line numbers start at 1", ("lineNo",)))
     if not line.name.strip():
         problems.append(Problem("REQUIRED", "the goods name is required", ("name",)))
+    problems += check_text(line.name, MAX_NAME_LENGTH, ("name",))
     problems += check_hs_code(line.hs_code, ("hsCode",))
     problems += check_unit(line.unit, ("unit",))
     problems += check_positive_quantity(line.quantity_limit, ("quantityLimit",))
@@ -138,7 +148,10 @@ def check_line(line: LineData) -> list[Problem]:
 
 
 def check_lines(lines: Sequence[LineData], *, require_some: bool = True) -> list[Problem]:
-    """Every line valid, line numbers unique within the licence."""
+    """At most ``MAX_LICENSE_LINES`` lines (counted before any line is read), every line
+    valid, line numbers unique within the licence."""
+    if too_many := check_count(lines, MAX_LICENSE_LINES, ("lines",), "licence lines"):
+        return too_many
     problems: list[Problem] = []
     if require_some and not lines:
         problems.append(Problem("REQUIRED", "a licence has at least one goods line", ("lines",)))
@@ -172,10 +185,11 @@ def check_validity(valid_from: date, valid_to: date) -> list[Problem]:
 
 
 def check_holder(inn: str, name: str) -> list[Problem]:
-    """The holder has a valid INN and a name."""
+    """The holder has a valid INN and a name (within its bound)."""
     problems = check_inn(inn, ("holder", "inn"))
     if not name.strip():
         problems.append(Problem("REQUIRED", "the holder's name is required", ("holder", "name")))
+    problems += check_text(name, MAX_NAME_LENGTH, ("holder", "name"))
     return problems
 
 
@@ -186,18 +200,31 @@ def check_country(country: str | None) -> list[Problem]:
     return check_country_code(country, ("counterparty", "country"))
 
 
+def check_counterparty(counterparty: Party | None) -> list[Problem]:
+    """The counterparty, when given: its name within its bound, its country a code."""
+    if counterparty is None:
+        return []
+    problems = check_text(counterparty.name, MAX_NAME_LENGTH, ("counterparty", "name"))
+    return problems + check_country(counterparty.country)
+
+
+def check_license_number(number: str) -> list[Problem]:
+    """A licence number is given, within its bound, digits 0-9 only (domain.limits)."""
+    if not number.strip():
+        return [Problem("REQUIRED", "the licence number is required", ("number",))]
+    return check_identifier(number, MAX_NUMBER_LENGTH, ("number",))
+
+
 def check_registration(reg: Registration) -> list[Problem]:
     """Order 1907 p.2: every rule a registration must pass before anything is written."""
-    problems: list[Problem] = []
-    if not reg.number.strip():
-        problems.append(Problem("REQUIRED", "the licence number is required", ("number",)))
+    problems = check_license_number(reg.number)
     if not reg.issuing_authority.strip():
         problems.append(
             Problem("REQUIRED", "the issuing authority is required", ("issuingAuthority",))
         )
+    problems += check_text(reg.issuing_authority, MAX_NAME_LENGTH, ("issuingAuthority",))
     problems += check_holder(reg.holder.inn or "", reg.holder.name)
-    if reg.counterparty is not None:
-        problems += check_country(reg.counterparty.country)
+    problems += check_counterparty(reg.counterparty)
     problems += check_validity(reg.valid_from, reg.valid_to)
     problems += check_lines(reg.lines)
     return problems
@@ -205,7 +232,7 @@ def check_registration(reg: Registration) -> list[Problem]:
 
 def check_amendment(amendment: Amendment) -> list[Problem]:
     """Order 1907 p.3: an amendment changes something, and what it states is valid."""
-    problems: list[Problem] = []
+    problems = check_identifier(amendment.number, MAX_NUMBER_LENGTH, ("number",))
     if (
         amendment.valid_from is None
         and amendment.valid_to is None
@@ -216,17 +243,18 @@ def check_amendment(amendment: Amendment) -> list[Problem]:
         problems.append(Problem("NOTHING_TO_AMEND", "the amendment changes nothing"))
     if amendment.holder is not None:
         problems += check_holder(amendment.holder.inn or "", amendment.holder.name)
-    if amendment.counterparty is not None:
-        problems += check_country(amendment.counterparty.country)
+    problems += check_counterparty(amendment.counterparty)
     problems += check_lines(amendment.lines, require_some=False)
     return problems
 
 
 def check_status_message(message: StatusMessage) -> list[Problem]:
-    """Order 1907 p.9: a suspension, resumption or termination states its grounds."""
+    """Order 1907 p.9: a suspension, resumption or termination states its grounds (within
+    their bound)."""
+    problems = check_identifier(message.number, MAX_NUMBER_LENGTH, ("number",))
     if not message.reason.strip():
-        return [Problem("REQUIRED", "a reason is required", ("reason",))]
-    return []
+        problems.append(Problem("REQUIRED", "a reason is required", ("reason",)))
+    return problems + check_text(message.reason, MAX_REASON_LENGTH, ("reason",))
 
 
 def check_registered_again(number: str, same_content: bool) -> list[Problem]:

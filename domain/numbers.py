@@ -14,6 +14,10 @@ QUANTITY_DECIMALS = 6
 MONEY_DECIMALS = 2
 #: Decimal128 holds 34 significant digits; a value from the wire keeps well inside it.
 MAX_DIGITS = 28
+#: Digits before the decimal point (issue 9): a quadrillion of any unit or rouble is
+#: beyond any licence, declaration or permit, and a value within it stays exact through
+#: every conversion of units (x 1000) and comparison the rules make.
+MAX_INTEGER_DIGITS = 15
 
 
 def decimals_of(value: Decimal) -> int:

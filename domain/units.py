@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.limits import shown
 from domain.problems import FieldPath, Problem
 
 
@@ -49,13 +50,14 @@ UNITS: dict[str, Unit] = {
 
 
 def check_unit(code: str, field: FieldPath = ()) -> list[Problem]:
-    """A unit is given by a known OKEI code."""
+    """A unit is given by a known OKEI code (three ASCII digits: the table's keys; the
+    collections' validators ask for three digits, so this check comes first)."""
     if code in UNITS:
         return []
     return [
         Problem(
             "UNKNOWN_UNIT",
-            f"unknown unit {code!r}: expected an OKEI code such as 166 (kg) or 796 (pieces)",
+            f"unknown unit {shown(code)}: expected an OKEI code such as 166 (kg) or 796 (pieces)",
             field,
         )
     ]

@@ -22,12 +22,31 @@ from schema.errors import UserError
 #: ``replayed`` of the mutations that take an idempotency key.
 REPLAYED = "True when this key was seen before: nothing changed now."
 
+#: Codes every mutation can give (issue 9, :mod:`domain.limits`): each takes a key and
+#: strings, bounded and checked as text, and the database's validator is the last guard.
+COMMON_CODES = {
+    "TOO_LONG": "A string is longer than its bound.",
+    "INVALID_TEXT": "A string is not text (a lone surrogate, a control character) or a "
+    "number is written with digits other than 0-9.",
+    "INVALID_DOCUMENT": "The record would not pass the database's validation; nothing was written.",
+}
+#: Codes of the mutations that take lists (:mod:`domain.limits`).
+LIST_CODES = {"TOO_MANY_ITEMS": "A list is longer than its bound."}
 
-def error_codes(name: str, what: str, *tables: Mapping[str, str], **extra: str) -> type[Enum]:
-    """The enum ``name`` ("Why ``what`` was refused."): the codes of ``tables`` and then
-    ``extra``, in that order; a code met again keeps its first place and its last text."""
+
+def error_codes(
+    name: str,
+    what: str,
+    *tables: Mapping[str, str],
+    added: Mapping[str, str] | None = None,
+    **extra: str,
+) -> type[Enum]:
+    """The enum ``name`` ("Why ``what`` was refused."): the codes of ``tables``, then
+    ``extra``, then ``added`` and :data:`COMMON_CODES` (codes declared later, kept last so
+    that earlier values keep their place), in that order; a code met again keeps its
+    first place and its last text."""
     codes: dict[str, str] = {}
-    for table in (*tables, extra):
+    for table in (*tables, extra, added or {}, COMMON_CODES):
         codes.update(table)
     return described_enum(name, f"Why {what} was refused.", codes)
 

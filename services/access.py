@@ -4,16 +4,31 @@ Every read and write of a holder's data goes through one :class:`Access` (built 
 request, ``info.context.access``): a query adds :meth:`Access.filter` so that another
 holder's documents are never even read, and a document already in hand is shown only when
 :meth:`Access.sees` says so.  A record the principal may not see answers exactly as one
-that does not exist.
+that does not exist.  A declaration of its own that cites what it may not see (another
+holder's licence) is shown as citing an unknown one (:meth:`Access.sight`,
+:func:`declaration_seen`; the rule is :mod:`domain.sight`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from domain.access import Action, Principal, holder_scope, may, sees_holder
+from domain.accounting import earlier_accounting
+from domain.sight import Sight, findings_seen, grounds_seen, trace_seen
+from services.documents.declarations import (
+    declaration_facts,
+    discrepancy_doc,
+    discrepancy_of,
+    grounds_doc,
+    grounds_of,
+    is_closed_by_annulment,
+    trace_docs,
+    trace_of,
+)
 
 Document = dict[str, Any]
 
@@ -91,3 +106,51 @@ class Access:
     def visible(self, kind: Owned, doc: Document | None) -> Document | None:
         """``doc`` when the principal sees it, else None (as if it did not exist)."""
         return doc if self.sees(kind, doc) else None
+
+    def sight(
+        self,
+        licenses: Mapping[str, Document | None],
+        permits: Mapping[str, Document | None],
+        earlier: Mapping[str, Document | None],
+    ) -> Sight | None:
+        """What the principal sees of the documents a declaration cites (each by its
+        number, None when there is none): the licences and permits it does not see, and
+        the earlier declarations (p.7) it does; None when it sees everything."""
+        if self.unrestricted:
+            return None
+        hidden = {n for n, doc in licenses.items() if not self.sees(Owned.LICENSE, doc)}
+        hidden |= {n for n, doc in permits.items() if not self.sees(Owned.PERMIT, doc)}
+        seen = {
+            number: earlier_accounting(number, is_closed_by_annulment(doc), ())
+            for number, doc in earlier.items()
+            if doc is not None and self.sees(Owned.DECLARATION, doc)
+        }
+        return Sight(frozenset(hidden), seen)
+
+
+def declaration_seen(declaration: Document, sight: Sight | None) -> Document:
+    """A stored declaration as the principal of ``sight`` may learn it (DESIGN "Holder",
+    :mod:`domain.sight`): its findings, refusal grounds and automatic mode's trace shown
+    as on an unknown document wherever it cites one the principal does not see; as
+    stored for a principal who sees everything (``sight`` None) or all it cites."""
+    if sight is None:
+        return declaration
+    items = declaration_facts(declaration).items
+    masked = sight.masked(items)
+    if not masked:
+        return declaration
+    stored = declaration.get("discrepancies") or []
+    controlled = declaration.get("controlledAt") is not None or bool(stored)
+    seen = findings_seen(items, [discrepancy_of(d) for d in stored], sight, controlled=controlled)
+    shown = {**declaration, "discrepancies": [discrepancy_doc(d) for d in seen]}
+    deadline = declaration["releaseDeadline"]
+    if refusal := declaration.get("refusal"):
+        grounds = grounds_seen(
+            grounds_of(refusal), seen, masked, deadline=deadline, at=refusal["at"]
+        )
+        shown["refusal"] = {**refusal, "grounds": grounds_doc(grounds)}
+    if trace := declaration.get("autoTrace"):
+        at = trace[0]["at"]
+        steps = trace_seen(trace_of(trace), items, sight, deadline=deadline, at=at)
+        shown["autoTrace"] = trace_docs(steps, at)
+    return shown

@@ -96,10 +96,12 @@ class Service:
         scope: str | None = None,
     ) -> Outcome:
         """Run ``work`` once per (scope, ``key``) in one transaction (see
-        :func:`services.transactions.idempotent`).  The scope is the API key (DESIGN
-        "Idempotency keys") unless given (the licence feed's message ids are global);
-        ``queue`` names the licences (or permits) it writes, taken in line in this process
-        first."""
+        :func:`services.transactions.idempotent`): its first answer, a success or a
+        business refusal, is remembered under the key (DESIGN "Refusals are answers too";
+        a blank key is refused here, before anything is read, and leaves no record).  The
+        scope is the API key (DESIGN "Idempotency keys") unless given (the licence feed's
+        message ids are global); ``queue`` names the licences (or permits) it writes,
+        taken in line in this process first."""
         if problems := check_key(key, key_field):
             return Outcome(None, problems)
         names = list(queue) if self.config.queue_license_writes else []

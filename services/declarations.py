@@ -55,7 +55,9 @@ from domain.declarations import (
     check_draft,
     check_items,
     check_refusal,
+    check_refusal_statement,
     check_same_registration,
+    check_statement,
     check_temporary,
     check_withdrawal,
     declaration_not_found,
@@ -128,7 +130,8 @@ class Declarations(Service):
         cited = None
         if self.config.queue_license_writes:
             cited = await self.db.declarations.find_one(
-                {"number": number}, {"items.licenseNumber": 1}
+                {"number": number, **self.access.filter(Owned.DECLARATION)},
+                {"items.licenseNumber": 1},
             )
         queue = cited_licenses(cited or {})
         return await self.run(key, operation, content, transaction, queue=queue)
@@ -250,7 +253,9 @@ class Declarations(Service):
         (``check_temporary``)."""
         problems: list[Problem] = []
         for index, number in enumerate(data.temporary_numbers):
-            temp = await self.db.declarations.find_one({"number": number}, session=session)
+            # another holder's temporary declaration is, for a DECLARANT, none at all
+            query = {"number": number, **self.access.filter(Owned.DECLARATION)}
+            temp = await self.db.declarations.find_one(query, session=session)
             temporary = None if temp is None else temporary_facts(temp)
             at = ("temporaryDeclarations", index)
             if found := check_temporary(number, temporary, data.declarant_inn, at):
@@ -364,20 +369,22 @@ class Declarations(Service):
     async def refuse(self, key: str, number: str, grounds: list[Ground], reason: str) -> Outcome:
         """Order 1907 p.9 and p.4: refusal of release on the grounds named, each of which
         must hold now; everything the declaration accounted is annulled."""
-        if problems := check_grounds_named(grounds):
+        if problems := check_grounds_named(grounds) + check_refusal_statement(grounds, reason):
             return Outcome(None, problems)
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
             RuleViolation.raise_if(check_refusal(status_of(doc), is_covered(doc)))
             facts = await self._facts(session, doc)
-            found = refusal_grounds(
-                control_case(facts.case), deadline=doc["releaseDeadline"], now=self.now
-            )
+            findings = control_case(facts.case)
+            found = refusal_grounds(findings, deadline=doc["releaseDeadline"], now=self.now)
             named = established_grounds(grounds, found)
             notification = await self._annul(session, facts)
             await self._uncover(session, doc)
             refusal = refusal_doc(named, reason, self.now, self.by(), notification)
-            return await self._save(session, doc, {"refusal": refusal}, _S.REFUSED, reason)
+            # the findings the grounds rest on, kept with them (as a release keeps its
+            # own): a declarant is shown the grounds from them (services.access)
+            changes = {"refusal": refusal, "discrepancies": [discrepancy_doc(d) for d in findings]}
+            return await self._save(session, doc, changes, _S.REFUSED, reason)
 
         content = {"number": number, "grounds": sorted(g.value for g in grounds), "reason": reason}
         return await self._run(key, "refuseRelease", content, work, number)
@@ -385,6 +392,8 @@ class Declarations(Service):
     async def withdraw(self, key: str, number: str, reason: str) -> Outcome:
         """Order 1907 p.4: withdrawal (only before release, DESIGN) annuls everything the
         declaration accounted."""
+        if problems := check_statement(reason):
+            return Outcome(None, problems)
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:
             RuleViolation.raise_if(check_withdrawal(status_of(doc), is_covered(doc)))
@@ -403,7 +412,7 @@ class Declarations(Service):
         """DESIGN "Corrections": a new revision before release; if the declaration is
         accounted, its write-offs are annulled and the corrected items written off in the
         same transaction (the net is the difference), and control runs again (p.6)."""
-        if problems := check_items(items):
+        if problems := check_items(items) + check_statement(reason):
             return Outcome(None, problems)
 
         async def work(session: AsyncClientSession, doc: Document) -> Document:

@@ -58,7 +58,7 @@ from domain.permits.operations import (
     transfer_permit,
 )
 from domain.permits.terms import is_expired
-from domain.permits.validation import office_codes
+from domain.permits.validation import check_decision, check_form_input, office_codes
 from domain.problems import Problem, RuleViolation
 from services.access import Owned
 from services.base import Document, Service
@@ -215,6 +215,8 @@ class Permits(Service):
         the customs named in ``form.header.customs_office_code`` (Permit rules p.1); the
         form is checked in full only when it is issued (``issueProblems`` shows what
         would stop it)."""
+        if problems := [p.under("permit") for p in check_form_input(form)]:
+            return Outcome(None, problems)
 
         async def work(session: AsyncClientSession) -> Document:
             content = await self._draft_content(session, form)
@@ -241,6 +243,8 @@ class Permits(Service):
         self, key: str, permit_id: ObjectId, form: PermitForm, expected_revision: int | None
     ) -> Outcome:
         """Replace a draft's content (PREPARED only; an issued permit is amended)."""
+        if problems := [p.under("permit") for p in check_form_input(form)]:
+            return Outcome(None, problems)
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, permit_id=permit_id)
@@ -329,6 +333,9 @@ class Permits(Service):
     ) -> Outcome:
         """Amend an issued permit's content (DESIGN Part B, "amend"; the rules are
         :func:`domain.permits.operations.amend_permit`)."""
+        problems = [p.under("permit") for p in check_form_input(form)]
+        if problems := problems + check_decision(None, reason, "reason"):
+            return Outcome(None, problems)
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, number=number)
@@ -405,6 +412,8 @@ class Permits(Service):
     ) -> Outcome:
         """Table 10.2 (Permit rules p.9): an extension by whole months with the new end
         date (:func:`domain.permits.operations.extend_permit_term`)."""
+        if problems := check_decision(decision_number, reason, "reason"):
+            return Outcome(None, problems)
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, number=number)
@@ -430,6 +439,8 @@ class Permits(Service):
         """Revocation, annulment or restoration (point 15 special marks, DESIGN Part B;
         :func:`domain.permits.operations.mark_permit`)."""
         operation = MARK_OPERATIONS[mark.kind]
+        if problems := check_decision(mark.decision_number, mark.grounds, "grounds"):
+            return Outcome(None, problems)
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self._load(session, number=number)

@@ -4,7 +4,9 @@
 concurrent transactions) and unknown commit results.  An operation also carries an
 idempotency key (a feed message id, or a client's key) stored under a unique index in
 the same transaction as its effect: a resend finds the record and returns the first
-result; a resend with other content is refused.
+result; a resend with other content is refused.  A business refusal is recorded under
+the key as well, right after its transaction aborted (DESIGN "Refusals are answers
+too"): a resend gets the same refusal, never a second attempt.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from domain.idempotency import key_reused
 from domain.problems import Problem, RuleViolation
+from services.write_refusals import validation_refusal
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -131,6 +134,26 @@ class Outcome:
     replayed: bool = False
 
 
+def problems_doc(problems: Iterable[Problem]) -> list[Document]:
+    """A refusal as its idempotency record keeps it: ``[{code, message, field}]``."""
+    return [{"code": p.code, "message": p.message, "field": list(p.field)} for p in problems]
+
+
+class _Recorded(NamedTuple):
+    """A problem as a refusal's idempotency record keeps it (``problems_doc``)."""
+
+    code: str
+    message: str
+    field: list[str | int]
+
+
+def problems_of(docs: Iterable[Document]) -> list[Problem]:
+    """The problems of a refusal's idempotency record, as first answered (their codes
+    were made by the rules that refused then)."""
+    recorded = [_Recorded(d["code"], d["message"], d.get("field") or []) for d in docs]
+    return [Problem(r.code, r.message, tuple(r.field)) for r in recorded]
+
+
 async def _replay(
     db: AsyncDatabase[Document],
     scope: str,
@@ -139,12 +162,40 @@ async def _replay(
     digest: str,
     key_field: str = "messageId",
 ) -> Outcome | None:
+    """The first answer under (``scope``, ``key``): its result, or its refusal (a record
+    with ``problems``; records of successes have none), or the refusal of a reused key."""
     record = await db.idempotency.find_one({"scope": scope, "key": key})
     if record is None:
         return None
     if record["operation"] != operation or record["hash"] != digest:
         return Outcome(None, [key_reused(key, key_field, record["operation"])])
+    if record.get("problems"):
+        return Outcome(None, problems_of(record["problems"]), replayed=True)
     return Outcome(record["result"], [], replayed=True)
+
+
+async def _remember_refusal(
+    db: AsyncDatabase[Document],
+    record: Document,
+    problems: list[Problem],
+    key_field: str,
+) -> Outcome:
+    """Record a refusal under its key, after its transaction aborted.  The unique index
+    on (scope, key) decides a race: when a concurrent send of the key recorded first (a
+    success it committed, or its own refusal), that record is the answer for both."""
+    try:
+        await db.idempotency.insert_one(
+            {**record, "result": None, "problems": problems_doc(problems)}
+        )
+    except DuplicateKeyError as error:
+        if not _is_idempotency_clash(error):
+            raise
+        digest, operation = record["hash"], record["operation"]
+        earlier = await _replay(db, record["scope"], record["key"], operation, digest, key_field)
+        if earlier is None:  # pragma: no cover - the clash proves the record exists
+            raise
+        return earlier
+    return Outcome(None, problems)
 
 
 async def idempotent(
@@ -159,29 +210,22 @@ async def idempotent(
     work: Callable[[AsyncClientSession], Awaitable[Document]],
     key_field: str = "messageId",
 ) -> Outcome:
-    """Run ``work`` once per (scope, key).
+    """Run ``work`` once per (scope, key): the first answer, a success or a refusal, is
+    the answer to every send of the key with the same content (``replayed``).
 
     ``work`` runs inside a transaction and returns the result document to keep (ids,
-    figures); it raises :class:`RuleViolation` to refuse, which writes nothing and
-    records nothing, so the same key can be sent again once the problem is fixed.
+    figures), recorded in that transaction; it raises :class:`RuleViolation` to refuse,
+    which writes nothing but the refusal's record (DESIGN "Refusals are answers too"):
+    a new attempt takes a new key.
     """
     digest = content_hash(operation, content)
     if (earlier := await _replay(db, scope, key, operation, digest, key_field)) is not None:
         return earlier
+    record: Document = {"scope": scope, "key": key, "operation": operation, "hash": digest}
 
     async def transaction(session: AsyncClientSession) -> Document:
         result = await work(session)
-        await db.idempotency.insert_one(
-            {
-                "scope": scope,
-                "key": key,
-                "operation": operation,
-                "hash": digest,
-                "result": result,
-                "at": now,
-            },
-            session=session,
-        )
+        await db.idempotency.insert_one({**record, "result": result, "at": now}, session=session)
         return result
 
     try:
@@ -189,10 +233,9 @@ async def idempotent(
     except RuleViolation as refusal:
         # A send of the same key that ran concurrently may have committed first: this
         # one's transaction then saw that send's effect (ALREADY_ACCOUNTED,
-        # DECLARATION_CLOSED ...) and its record with it.  The first result is the answer.
-        if (earlier := await _replay(db, scope, key, operation, digest, key_field)) is not None:
-            return earlier
-        return Outcome(None, refusal.problems)
+        # DECLARATION_CLOSED ...) and its record with it; recording the refusal then
+        # clashes, and the first answer is the answer.
+        return await _remember_refusal(db, {**record, "at": now}, refusal.problems, key_field)
     except DuplicateKeyError as error:
         if not _is_idempotency_clash(error):
             raise
@@ -201,6 +244,12 @@ async def idempotent(
         if earlier is None:  # pragma: no cover - the clash proves the record exists
             raise
         return earlier
+    except (WriteError, BulkWriteError) as error:
+        # The last guard: a write a collection's validator refused (the rules should have
+        # refused it first) is a typed refusal, never a masked error or a logged document.
+        if (problem := validation_refusal(error)) is None:
+            raise
+        return Outcome(None, [problem])
     return Outcome(result, [])
 
 

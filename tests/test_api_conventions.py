@@ -241,7 +241,7 @@ async def test_depth_limit(settings: Settings, database: Database, keys: dict[st
         response = await c.post(
             "/graphql", json={"query": query}, headers={"x-api-key": keys["ANALYST"]}
         )
-    assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]
+    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_DEEP"
 
 
 async def test_alias_limit(api: Api) -> None:

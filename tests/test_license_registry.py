@@ -12,14 +12,13 @@ import httpx
 from api.db import Database
 from tests.support.api import OTHER_INN, Api, LiveApi
 from tests.support.licenses import AMEND, REGISTER, STATUS, license_input, unique
+from tests.support.snapshots import collections
 
 
 async def snapshot(database: Database) -> dict[str, list[dict[str, Any]]]:
-    """Every document of the collections a licence message can touch."""
-    result = {}
-    for name in ("licenses", "license_history", "idempotency"):
-        result[name] = await database.db[name].find({}).sort("_id", 1).to_list()
-    return result
+    """Every document of the collections a licence message can touch (but the records
+    of remembered refusals, ``tests/support/snapshots.py``)."""
+    return await collections(database, ("licenses", "license_history", "idempotency"))
 
 
 async def register(api: Api, data: dict[str, Any]) -> dict[str, Any]:

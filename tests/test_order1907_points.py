@@ -43,6 +43,7 @@ from tests.support.declarations import (
     register,
 )
 from tests.support.licenses import STATUS, license_input, unique
+from tests.support.snapshots import collections
 
 NewLicense = Callable[..., Awaitable[str]]
 
@@ -113,8 +114,9 @@ COLLECTIONS = (
 
 
 async def snapshot(database: Database) -> dict[str, list[dict[str, Any]]]:
-    """Every document of every collection a declaration operation can touch."""
-    return {name: await database.db[name].find({}).sort("_id", 1).to_list() for name in COLLECTIONS}
+    """Every document of every collection a declaration operation can touch (but the
+    records of remembered refusals, ``tests/support/snapshots.py``)."""
+    return await collections(database, COLLECTIONS)
 
 
 def codes(payload: dict[str, Any]) -> list[str]:

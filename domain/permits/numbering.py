@@ -16,11 +16,13 @@ from datetime import date
 
 from domain.codes import check_customs_office_code
 from domain.declarations import PROCESSING_PROCEDURE
+from domain.limits import shown
 from domain.problems import Problem, RuleViolation
 
 DEFAULT_SEQUENCE_WIDTH = 4
 
-_NUMBER = re.compile(r"^(\d{8})/(\d{2})(\d{2})(\d{2})/(\d{2})/(\d+)$")
+#: ASCII digits only, the whole text (``fullmatch``), a sequence of at most 9 digits.
+_NUMBER = re.compile(r"([0-9]{8})/([0-9]{2})([0-9]{2})([0-9]{2})/([0-9]{2})/([0-9]{1,9})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +64,9 @@ def parse_permit_number(number: str) -> PermitNumber:
     """The parts of a registration number (Permit rules p.2); the two-digit year is read
     as 20YY.  Any sequence width is accepted (the width is a setting that may change).
     Raises :class:`RuleViolation` (``INVALID_PERMIT_NUMBER``) when ``number`` is not one."""
-    match = _NUMBER.match(number)
+    match = _NUMBER.fullmatch(number)
     if not match:
-        raise _refuse(f"a permit number looks like CCCCCCCC/DDMMYY/51/0001, got {number!r}")
+        raise _refuse(f"a permit number looks like CCCCCCCC/DDMMYY/51/0001, got {shown(number)}")
     office, day, month, year, procedure, sequence = match.groups()
     if procedure != PROCESSING_PROCEDURE:
         raise _refuse(

@@ -4,6 +4,11 @@
 with field paths such as ``("table3", 0, "hsCode")`` (row indexes are 0-based; row
 *numbers* on the form, used by yield norms, are 1-based).  :func:`yield_balance_warnings`
 goes beyond the rules: it checks that the quantities agree with the yield norms.
+
+:func:`check_form_input` is what any form sent must pass before anything is read or
+written, a draft's included (a draft may be incomplete, never unbounded nor unstorable):
+every list and string within its bound (:mod:`domain.limits`), the lists counted before
+any element is read, and the shapes the permits collection's validator asks for.
 """
 
 from __future__ import annotations
@@ -11,9 +16,34 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from domain.codes import check_currency_code, check_customs_office_code, check_hs_code, check_inn
+from domain.codes import (
+    check_currency_code,
+    check_customs_office_code,
+    check_hs_code,
+    check_inn,
+    is_digits,
+)
+from domain.limits import (
+    MAX_DOCUMENT_AMENDMENTS,
+    MAX_IDENTIFICATION_METHODS,
+    MAX_NAME_LENGTH,
+    MAX_NUMBER_LENGTH,
+    MAX_OTHER_QUANTITIES,
+    MAX_PERMIT_TEXT_BYTES,
+    MAX_PROCESSING_ORGANISATIONS,
+    MAX_REASON_LENGTH,
+    MAX_ROW_CUSTOMS_OFFICES,
+    MAX_TABLE_ROWS,
+    MAX_TEXT_LENGTH,
+    MAX_TRADE_DOCUMENTS,
+    MAX_YIELD_NORMS,
+    PERMIT_ENTRY_BYTES,
+    check_count,
+    check_identifier,
+    check_text,
+)
 from domain.numbers import check_positive_money, check_positive_quantity, decimals_of
 from domain.permits.form import (
     COSTED_TABLES,
@@ -42,8 +72,12 @@ def validate_permit(
     form: PermitForm, issue_date: date, *, max_term_months: int = DEFAULT_MAX_TERM_MONTHS
 ) -> list[Problem]:
     """Every problem of ``form`` for a permit issued (or to be issued) on ``issue_date``,
-    the issuing office's local date; ``max_term_months`` caps the term (DESIGN "Term")."""
+    the issuing office's local date; ``max_term_months`` caps the term (DESIGN "Term").
+    A form over the bounds is refused with that alone, before any row is read."""
+    if too_large := check_form_bounds(form):
+        return too_large
     problems = [
+        *check_form_text(form),
         *check_header(form.header),
         *check_number(form.number, form.header, issue_date),
         *check_holder(form.holder),
@@ -77,6 +111,205 @@ def _required(text: str | None, what: str, field: FieldPath) -> list[Problem]:
     if text is None or not text.strip():
         return [Problem("REQUIRED", f"{what} is required", field)]
     return []
+
+
+# --- any form sent: bounds, text, the stored shape (issue 9; domain.limits) ---------------
+
+#: Each list of the form: its field, its bound, what it holds (for the message).
+_FORM_LISTS: tuple[tuple[str, int, str], ...] = (
+    ("tradeDocuments", MAX_TRADE_DOCUMENTS, "trade documents"),
+    *((table.value, MAX_TABLE_ROWS, f"rows in {table.value}") for table in TableKind),
+    ("yieldNorms", MAX_YIELD_NORMS, "yield norms"),
+    ("identification", MAX_IDENTIFICATION_METHODS, "identification methods"),
+    ("processingOrganisations", MAX_PROCESSING_ORGANISATIONS, "processing organisations"),
+)
+_ATTRIBUTES = {
+    "tradeDocuments": "trade_documents",
+    "yieldNorms": "yield_norms",
+    "processingOrganisations": "processing_organisations",
+}
+
+
+def _form_list(form: PermitForm, field: str) -> tuple[object, ...]:
+    items: tuple[object, ...] = getattr(form, _ATTRIBUTES.get(field, field))
+    return items
+
+
+def check_form_bounds(form: PermitForm) -> list[Problem]:
+    """Every list of the form within its bound (domain.limits): the lists of the form
+    counted first, then those of each document and row; then the text of the whole form,
+    which must stay storable (``DOCUMENT_TOO_LARGE``).  Each list is counted before any
+    of its elements is read."""
+    problems: list[Problem] = []
+    for field, limit, what in _FORM_LISTS:
+        problems += check_count(_form_list(form, field), limit, (field,), what)
+    if problems:
+        return problems
+    for i, doc in enumerate(form.trade_documents):
+        at: FieldPath = ("tradeDocuments", i, "amendments")
+        problems += check_count(doc.amendments, MAX_DOCUMENT_AMENDMENTS, at, "amendments")
+    for table in TableKind:
+        for i, row in enumerate(form.rows(table)):
+            problems += check_count(
+                row.other_quantities,
+                MAX_OTHER_QUANTITIES,
+                (table.value, i, "otherQuantities"),
+                "other quantities",
+            )
+            problems += check_count(
+                row.customs_offices,
+                MAX_ROW_CUSTOMS_OFFICES,
+                (table.value, i, "customsOffices"),
+                "customs offices",
+            )
+    if problems:
+        return problems
+    size = form_text_bytes(form)
+    if size > MAX_PERMIT_TEXT_BYTES:
+        return [
+            Problem(
+                "DOCUMENT_TOO_LARGE",
+                f"the permit's text would take {size:,} bytes; at most "
+                f"{MAX_PERMIT_TEXT_BYTES:,} are stored",
+            )
+        ]
+    return []
+
+
+def _utf8(text: str | None) -> int:
+    return 0 if text is None else len(text.encode("utf-8", "surrogatepass"))
+
+
+def form_text_bytes(form: PermitForm) -> int:
+    """The size of the form's text in UTF-8 bytes, with ``PERMIT_ENTRY_BYTES`` for the
+    fixed part of each entry: close to what the stored permit takes."""
+    entries = 0
+    size = 0
+    for person in (form.holder, form.transfer.new_holder if form.transfer else None):
+        if person is not None:
+            size += sum(map(_utf8, (person.name, person.address, person.kpp, person.ogrn)))
+    for doc in form.trade_documents:
+        entries += 1 + len(doc.amendments)
+        size += _utf8(doc.name) + _utf8(doc.number)
+        size += sum(_utf8(a.name) + _utf8(a.number) for a in doc.amendments)
+    for table in TableKind:
+        for row in form.rows(table):
+            entries += 1 + len(row.other_quantities) + len(row.customs_offices)
+            size += _utf8(row.name) + sum(_utf8(q.unit_name) for q in row.other_quantities)
+            size += sum(_utf8(o.name) for o in row.customs_offices)
+    entries += len(form.yield_norms) + len(form.special_marks)
+    for method in form.identification:
+        entries += 1
+        size += _utf8(method.description) + _utf8(method.officer_actions)
+    for org in form.processing_organisations:
+        entries += 1
+        size += _utf8(org.name) + _utf8(org.address)
+    size += sum(_utf8(m.grounds) for m in form.special_marks)
+    texts = (form.equivalent_goods, form.production_process, form.union_goods)
+    size += sum(map(_utf8, texts)) + _utf8(form.waste_procedure.procedure)
+    return size + entries * PERMIT_ENTRY_BYTES
+
+
+def _person_text(holder: Holder) -> list[Problem]:
+    return [
+        *check_text(holder.name, MAX_NAME_LENGTH, ("name",)),
+        *check_text(holder.address, MAX_NAME_LENGTH, ("address",)),
+        *check_identifier(holder.kpp, MAX_NUMBER_LENGTH, ("kpp",)),
+        *check_identifier(holder.ogrn, MAX_NUMBER_LENGTH, ("ogrn",)),
+    ]
+
+
+def _row_text(row: GoodsRow) -> list[Problem]:
+    problems = check_text(row.name, MAX_NAME_LENGTH, ("name",))
+    for i, other in enumerate(row.other_quantities):
+        problems += check_text(other.unit_name, MAX_NAME_LENGTH, ("otherQuantities", i, "unitName"))
+    for i, office in enumerate(row.customs_offices):
+        problems += check_text(office.name, MAX_NAME_LENGTH, ("customsOffices", i, "name"))
+    if row.cost is not None:
+        problems += check_identifier(row.cost.currency, MAX_NUMBER_LENGTH, ("cost", "currency"))
+    return problems
+
+
+def check_form_text(form: PermitForm) -> list[Problem]:
+    """Every string of the form is text within its bound (domain.limits): names and
+    addresses, numbers and codes, descriptions (a transfer's are
+    :func:`check_transfer`'s)."""
+    problems = [p.under("holder") for p in _person_text(form.holder)]
+    for i, doc in enumerate(form.trade_documents):
+        found = check_text(doc.name, MAX_NAME_LENGTH, ("name",))
+        found += check_identifier(doc.number, MAX_NUMBER_LENGTH, ("number",))
+        for j, amendment in enumerate(doc.amendments):
+            at: FieldPath = ("amendments", j)
+            found += check_text(amendment.name, MAX_NAME_LENGTH, (*at, "name"))
+            found += check_identifier(amendment.number, MAX_NUMBER_LENGTH, (*at, "number"))
+        problems += [p.under("tradeDocuments", i) for p in found]
+    for table in TableKind:
+        for i, row in enumerate(form.rows(table)):
+            problems += [p.under(table.value, i) for p in _row_text(row)]
+    for i, norm in enumerate(form.yield_norms):
+        problems += check_identifier(norm.unit, MAX_NUMBER_LENGTH, ("yieldNorms", i, "unit"))
+    problems += check_text(
+        form.waste_procedure.procedure, MAX_TEXT_LENGTH, ("wasteProcedure", "procedure")
+    )
+    for i, method in enumerate(form.identification):
+        at = ("identification", i)
+        problems += check_text(method.description, MAX_TEXT_LENGTH, (*at, "description"))
+        problems += check_text(method.officer_actions, MAX_TEXT_LENGTH, (*at, "officerActions"))
+    problems += check_text(form.equivalent_goods, MAX_TEXT_LENGTH, ("equivalentGoods",))
+    problems += check_text(form.production_process, MAX_TEXT_LENGTH, ("productionProcess",))
+    problems += check_text(form.union_goods, MAX_TEXT_LENGTH, ("unionGoods",))
+    for i, org in enumerate(form.processing_organisations):
+        at = ("processingOrganisations", i)
+        problems += check_text(org.name, MAX_NAME_LENGTH, (*at, "name"))
+        problems += check_text(org.address, MAX_NAME_LENGTH, (*at, "address"))
+    for i, mark in enumerate(form.special_marks):
+        at = ("specialMarks", i)
+        problems += check_text(mark.grounds, MAX_REASON_LENGTH, (*at, "grounds"))
+        problems += check_identifier(
+            mark.decision_number, MAX_NUMBER_LENGTH, (*at, "decisionNumber")
+        )
+    return problems
+
+
+def check_stored_shape(form: PermitForm) -> list[Problem]:
+    """What the permits collection's validator asks of any permit, a draft's included
+    (migrations/m0003_permits.py), checked here so that the database never has to refuse
+    it: each row's unit is three digits 0-9 (which unit it is, Permit rules p.5(г), is
+    checked at the issue) and a row's number, when given, is at least 1 (p.5(а))."""
+    problems: list[Problem] = []
+    for table in TableKind:
+        for i, row in enumerate(form.rows(table)):
+            if not is_digits(row.unit, 3):
+                problems += [p.under(table.value, i) for p in check_unit(row.unit, ("unit",))]
+            if row.number is not None and row.number < 1:
+                problems.append(
+                    Problem(
+                        "ROW_NUMBER_OUT_OF_SEQUENCE",
+                        f"rows are numbered from 1, got {row.number}",
+                        (table.value, i, "number"),
+                    )
+                )
+    return problems
+
+
+def check_form_input(form: PermitForm) -> list[Problem]:
+    """What any form sent must pass before anything is read or written, a draft's
+    included: its bounds first (:func:`check_form_bounds`), then its text
+    (:func:`check_form_text`) and the stored shape (:func:`check_stored_shape`).  Paths
+    are of the form (callers put them under the input's field)."""
+    if problems := check_form_bounds(form):
+        return problems
+    return check_form_text(form) + check_stored_shape(form)
+
+
+def check_decision(
+    decision_number: str | None, statement: str, statement_field: str
+) -> list[Problem]:
+    """A customs decision an operation records (a transfer, an extension, a point 15
+    mark): its number and the reason or grounds stated (``statement_field``) within their
+    bounds (domain.limits)."""
+    problems = check_identifier(decision_number, MAX_NUMBER_LENGTH, ("decisionNumber",))
+    return problems + check_text(statement, MAX_REASON_LENGTH, (statement_field,))
 
 
 # --- p.1-p.4: header, number, holder, documents ------------------------------------------
@@ -148,11 +381,15 @@ def check_holder(holder: Holder) -> list[Problem]:
 
 def check_transfer(form: PermitForm, issue_date: date) -> list[Problem]:
     """Permit rules p.3: point 1.1 is filled when the customs office decided to pass the
-    permit to another Russian person: that person, the decision's number and date."""
+    permit to another Russian person: that person, the decision's number and date (their
+    text within its bounds)."""
     transfer = form.transfer
     if transfer is None:
         return []
-    problems = [p.under("newHolder") for p in _holder_problems(transfer.new_holder)]
+    new_holder = transfer.new_holder
+    problems = [
+        p.under("newHolder") for p in _holder_problems(new_holder) + _person_text(new_holder)
+    ]
     if transfer.new_holder.inn == form.holder.inn:
         problems.append(
             Problem(
@@ -162,6 +399,7 @@ def check_transfer(form: PermitForm, issue_date: date) -> list[Problem]:
             )
         )
     problems += _required(transfer.decision_number, "the decision's number", ("decisionNumber",))
+    problems += check_identifier(transfer.decision_number, MAX_NUMBER_LENGTH, ("decisionNumber",))
     if transfer.decision_date < issue_date:
         problems.append(
             Problem(
@@ -376,17 +614,22 @@ def check_placed_quantities(
 ) -> list[Problem]:
     """DESIGN Part B, placements: table 3 rows keep what was placed and accounted against
     them (matched by position, which is the row number, p.5(а)); an amendment may not
-    lower a row below it nor drop a row that has any."""
-    problems = [
-        Problem(
-            "QUANTITY_BELOW_ACCOUNTED",
-            f"row {index + 1}: {placed} is already placed and accounted; the quantity cannot "
-            f"become {row.quantity}",
-            ("table3", index, "quantity"),
-        )
-        for index, (row, placed) in enumerate(zip(rows, accounted, strict=False))
-        if row.quantity < placed
-    ]
+    lower a row below it nor drop a row that has any.  A quantity of zero or below is
+    refused for its sign first (p.5(г)), whatever was accounted."""
+    problems: list[Problem] = []
+    for index, (row, placed) in enumerate(zip(rows, accounted, strict=False)):
+        at: FieldPath = ("table3", index, "quantity")
+        if row.quantity <= 0:
+            problems += check_positive_quantity(row.quantity, at)
+        elif row.quantity < placed:
+            problems.append(
+                Problem(
+                    "QUANTITY_BELOW_ACCOUNTED",
+                    f"row {index + 1}: {placed} is already placed and accounted; the quantity "
+                    f"cannot become {row.quantity}",
+                    at,
+                )
+            )
     problems += [
         Problem(
             "QUANTITY_BELOW_ACCOUNTED",
@@ -596,7 +839,10 @@ def check_term(
 
 
 def _end_date_problems(start: date, months: int, end: date, field: FieldPath) -> list[Problem]:
-    expected = term_end(start, months)
+    try:
+        expected = term_end(start, months)
+    except (ValueError, OverflowError):
+        return []  # no calendar holds it: TERM_TOO_LONG says why
     if end == expected:
         return []
     return [
@@ -658,8 +904,10 @@ def yield_balance_warnings(form: PermitForm) -> list[Problem]:
     """
     warnings: list[Problem] = []
     sources_of: dict[tuple[TableKind, int], set[int]] = {}
+    norms_from: dict[int, list[YieldNorm]] = {}
     for norm in form.yield_norms:
         sources_of.setdefault((norm.target_table, norm.target_row), set()).add(norm.source_row)
+        norms_from.setdefault(norm.source_row, []).append(norm)
 
     for norm in form.yield_norms:
         source_index = _row_index(form.table3, norm.source_row)
@@ -674,7 +922,7 @@ def yield_balance_warnings(form: PermitForm) -> list[Problem]:
 
     for index in range(len(form.table3)):
         number = index + 1
-        norms = [n for n in form.yield_norms if n.source_row == number]
+        norms = norms_from.get(number, [])
         if not norms:
             warnings.append(
                 Problem(
@@ -704,7 +952,19 @@ def yield_balance_warnings(form: PermitForm) -> list[Problem]:
 
 def _norm_quantity_warnings(norm: YieldNorm, source: GoodsRow, target: GoodsRow) -> list[Problem]:
     """The warning for one norm whose target quantity disagrees with it (none when it
-    agrees)."""
+    agrees).  Computed with the precision the figures need (a product of two quantities
+    and a rounding to the stated decimals exceed the default 28 digits)."""
+    with localcontext() as context:
+        context.prec = _YIELD_PRECISION
+        return _norm_warnings(norm, source, target)
+
+
+#: Digits enough for the figures of the Decimal scalar (at most 15 digits before the point,
+#: 64 characters) multiplied, divided and converted, then rounded to 6 decimals.
+_YIELD_PRECISION = 150
+
+
+def _norm_warnings(norm: YieldNorm, source: GoodsRow, target: GoodsRow) -> list[Problem]:
     label = f"table3 row {norm.source_row} -> {norm.target_table.value} row {norm.target_row}"
     if norm.kind is NormKind.PERCENT:
         base = convert_quantity(source.quantity, source.unit, target.unit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.declarations import DeclarationData, ItemData
+from domain.limits import MAX_DECLARATION_ITEMS, MAX_REFUSAL_GROUNDS, MAX_TEMPORARY_DECLARATIONS
 from schema.declarations.enums import DeclarationKind, DeclarationStatus, RefusalGround
 from schema.licenses.enums import Direction
 from schema.scalars import CustomsOfficeCode, DateTime, Decimal, Inn
@@ -73,10 +74,13 @@ class DeclarationInput:
     represented_inn: Inn | None = strawberry.field(
         default=None, description="INN of the person a customs representative acts for."
     )
-    items: list[DeclarationItemInput] = strawberry.field(description="Goods items.")
+    items: list[DeclarationItemInput] = strawberry.field(
+        description=f"Goods items, 1 to {MAX_DECLARATION_ITEMS}."
+    )
     temporary_declarations: list[str] = strawberry.field(
         default_factory=list,
-        description="For a full declaration: the temporary declarations it completes (p.12).",
+        description="For a full declaration: the temporary declarations it completes (p.12), "
+        f"at most {MAX_TEMPORARY_DECLARATIONS}.",
     )
 
     def to_data(self) -> DeclarationData:
@@ -110,7 +114,9 @@ class DeclarationOperationInput:
 class RefuseReleaseInput:
     idempotency_key: str = strawberry.field(description="The same key again changes nothing.")
     number: str = strawberry.field(description="The declaration's number.")
-    grounds: list[RefusalGround] = strawberry.field(description="Grounds; each must hold now.")
+    grounds: list[RefusalGround] = strawberry.field(
+        description=f"Grounds, at most {MAX_REFUSAL_GROUNDS}; each must hold now."
+    )
     reason: str = strawberry.field(description="The officer's statement.")
 
 
@@ -125,7 +131,9 @@ class WithdrawDeclarationInput:
 class CorrectDeclarationInput:
     idempotency_key: str = strawberry.field(description="The same key again changes nothing.")
     number: str = strawberry.field(description="The declaration's number.")
-    items: list[DeclarationItemInput] = strawberry.field(description="All items, corrected.")
+    items: list[DeclarationItemInput] = strawberry.field(
+        description=f"All items, corrected (at most {MAX_DECLARATION_ITEMS})."
+    )
     reason: str = strawberry.field(default="", description="What was corrected and why.")
 
 

@@ -8,7 +8,7 @@ import strawberry
 from schema.declarations.enums import DISCREPANCY_TEXT
 from schema.declarations.types import Declaration, Discrepancy
 from schema.errors import UserError
-from schema.payloads import Subject, error_codes, mutation_payload
+from schema.payloads import LIST_CODES, Subject, error_codes, mutation_payload
 from schema.scalars import Decimal
 
 _BASE = {
@@ -56,6 +56,7 @@ RegisterDeclarationErrorCode = error_codes(
     "a registration",
     _BASE,
     _ITEMS,
+    added=LIST_CODES,
     NUMBER_OFFICE_MISMATCH="The number does not begin with the customs office's code.",
     INVALID_PROCEDURE="The procedure code is not 2 digits.",
     INVALID_INN="An INN is malformed or fails its check digit.",
@@ -91,6 +92,7 @@ RefuseReleaseErrorCode = error_codes(
     "a refusal",
     _BASE,
     _LEDGER,
+    added=LIST_CODES,
     GROUND_NOT_ESTABLISHED="A ground named does not hold now (p.9).",
     COVERED_BY_FULL_DECLARATION="A temporary declaration covered by a full one (p.12).",
 )
@@ -108,6 +110,7 @@ CorrectDeclarationErrorCode = error_codes(
     _BASE,
     _ITEMS,
     _LEDGER,
+    added=LIST_CODES,
     CORRECTION_AFTER_ACTUALISATION="A full declaration cannot be corrected once actualised.",
     COVERED_BY_FULL_DECLARATION="A temporary declaration covered by a full one (p.12).",
 )
@@ -115,7 +118,7 @@ ExtendReleaseDeadlineErrorCode = error_codes(
     "ExtendReleaseDeadlineErrorCode",
     "an extension",
     _BASE,
-    INVALID_EXTENSION="An extension is a positive number of hours.",
+    INVALID_EXTENSION="An extension is a positive number of hours, at most a year's.",
 )
 RunAutomaticModeErrorCode = error_codes(
     "RunAutomaticModeErrorCode",

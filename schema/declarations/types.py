@@ -9,6 +9,7 @@ import strawberry
 from bson import ObjectId
 
 from resolvers.context import Info
+from resolvers.sight import seen_declaration, seen_ledger_entries, visible_declaration
 from schema.declarations.enums import (
     DeclarationKind,
     DeclarationStatus,
@@ -151,6 +152,50 @@ class DeclarationRevision:
     by: Sender | None = strawberry.field(description="Who.")
 
 
+def _refusal(doc: Document | None) -> Refusal | None:
+    if not doc:
+        return None
+    return Refusal(
+        grounds=[
+            EstablishedGround(
+                code=RefusalGround(g["code"]), message=g["message"], item_nos=g["itemNos"]
+            )
+            for g in doc["grounds"]
+        ],
+        reason=doc["reason"],
+        at=doc["at"],
+        by=_sender(doc.get("by")),
+    )
+
+
+# Fields of what the principal may learn (DESIGN "Holder", resolvers/sight.py): a
+# declaration citing a licence or permit the principal does not see reads as citing an
+# unknown one, whatever an officer's control found.
+
+
+async def _discrepancies(root: Declaration, info: Info) -> list[Discrepancy]:
+    doc = await seen_declaration(info, root.stored)
+    return [Discrepancy.from_doc(d) for d in doc.get("discrepancies", [])]
+
+
+async def _refusal_seen(root: Declaration, info: Info) -> Refusal | None:
+    if not root.stored.get("refusal"):
+        return None
+    return _refusal((await seen_declaration(info, root.stored)).get("refusal"))
+
+
+async def _auto_trace(root: Declaration, info: Info) -> list[TraceStep]:
+    if not root.stored.get("autoTrace"):
+        return []
+    doc = await seen_declaration(info, root.stored)
+    return [
+        TraceStep(
+            step=t["step"], point=t["point"], passed=t["passed"], detail=t["detail"], at=t["at"]
+        )
+        for t in doc.get("autoTrace", [])
+    ]
+
+
 @strawberry.type(description="A goods declaration under licensed goods control.")
 class Declaration(Node):
     number: str = strawberry.field(description="CCCCCCCC/DDMMYY/NNNNNNN.")
@@ -172,22 +217,28 @@ class Declaration(Node):
     status: DeclarationStatus = strawberry.field(description="Current status.")
     status_history: list[StatusChange] = strawberry.field(description="Every status, in order.")
     revision: int = strawberry.field(description="Current revision number.")
-    discrepancies: list[Discrepancy] = strawberry.field(description="Latest control findings.")
+    discrepancies: list[Discrepancy] = strawberry.field(
+        resolver=_discrepancies, description="Latest control findings."
+    )
     controlled_at: DateTime | None = strawberry.field(description="Latest control.")
     accounted_at: DateTime | None = strawberry.field(description="When accounting was done.")
-    refusal: Refusal | None = strawberry.field(description="The refusal, if refused.")
-    auto_trace: list[TraceStep] = strawberry.field(description="Automatic mode's trace (p.13).")
+    refusal: Refusal | None = strawberry.field(
+        resolver=_refusal_seen, description="The refusal, if refused."
+    )
+    auto_trace: list[TraceStep] = strawberry.field(
+        resolver=_auto_trace, description="Automatic mode's trace (p.13)."
+    )
     temporary_declarations: list[str] = strawberry.field(
         description="Temporary declarations a full one completes (p.12)."
     )
     version: int = strawberry.field(description="Changes so far (optimistic concurrency).")
+    stored: strawberry.Private[Document]
     object_id: strawberry.Private[ObjectId]
     notification_id: strawberry.Private[ObjectId | None]
     covered_by_id: strawberry.Private[ObjectId | None]
 
     @classmethod
     def from_doc(cls, doc: Document) -> Declaration:
-        refusal = doc.get("refusal")
         accounting = doc.get("accounting") or {}
         return cls(
             id=to_global_id("Declaration", doc["_id"]),
@@ -224,36 +275,9 @@ class Declaration(Node):
                 for h in doc.get("statusHistory", [])
             ],
             revision=doc["revision"],
-            discrepancies=[Discrepancy.from_doc(d) for d in doc.get("discrepancies", [])],
             controlled_at=doc.get("controlledAt"),
             accounted_at=accounting.get("at"),
-            refusal=(
-                Refusal(
-                    grounds=[
-                        EstablishedGround(
-                            code=RefusalGround(g["code"]),
-                            message=g["message"],
-                            item_nos=g["itemNos"],
-                        )
-                        for g in refusal["grounds"]
-                    ],
-                    reason=refusal["reason"],
-                    at=refusal["at"],
-                    by=_sender(refusal.get("by")),
-                )
-                if refusal
-                else None
-            ),
-            auto_trace=[
-                TraceStep(
-                    step=t["step"],
-                    point=t["point"],
-                    passed=t["passed"],
-                    detail=t["detail"],
-                    at=t["at"],
-                )
-                for t in doc.get("autoTrace", [])
-            ],
+            stored=doc,
             temporary_declarations=doc.get("temporaryNumbers", []),
             version=doc["version"],
             notification_id=accounting.get("notificationId"),
@@ -269,8 +293,7 @@ class Declaration(Node):
 
     @strawberry.field(description="Ledger entries this declaration caused, in order.")
     async def ledger_entries(self, info: Info) -> list[LedgerEntry]:
-        docs = await info.context.loaders.ledger_by_declaration.load(self.number)
-        return [LedgerEntry.from_doc(doc) for doc in docs]
+        return [LedgerEntry.from_doc(doc) for doc in await seen_ledger_entries(info, self.stored)]
 
     @strawberry.field(description="Every revision of the items, oldest first.")
     async def revisions(self, info: Info) -> list[DeclarationRevision]:
@@ -291,7 +314,8 @@ class Declaration(Node):
         if self.covered_by_id is None:
             return None
         doc = await info.context.loaders.declaration_by_id.load(self.covered_by_id)
-        return Declaration.from_doc(doc) if doc else None
+        seen = visible_declaration(info, doc)
+        return Declaration.from_doc(seen) if seen else None
 
 
 DeclarationConnection = Connection[Declaration]

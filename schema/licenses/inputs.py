@@ -8,6 +8,7 @@ from datetime import date
 import strawberry
 
 from domain.licenses import LineData, Party
+from domain.limits import MAX_LICENSE_LINES
 from schema.licenses.enums import (
     ControlMode,
     Direction,
@@ -80,7 +81,9 @@ class RegisterLicenseInput:
         default=ControlMode.ELECTRONIC,
         description="LEGACY for licences put on control before the Technology (p.2).",
     )
-    lines: list[LicenseLineInput] = strawberry.field(description="Goods lines, at least one.")
+    lines: list[LicenseLineInput] = strawberry.field(
+        description=f"Goods lines, 1 to {MAX_LICENSE_LINES:,}."
+    )
 
 
 @strawberry.input(description="An amendment of licence data by the feed (Order 1907 p.3).")
@@ -95,7 +98,8 @@ class AmendLicenseInput:
     )
     lines: list[LicenseLineInput] | None = strawberry.field(
         default=None,
-        description="Lines to replace (matched by line number; figures are kept) or add.",
+        description="Lines to replace (matched by line number; figures are kept) or add, at "
+        f"most {MAX_LICENSE_LINES:,}.",
     )
 
 

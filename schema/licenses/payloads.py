@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from schema.licenses.types import License
-from schema.payloads import Subject, error_codes, mutation_payload
+from schema.payloads import LIST_CODES, Subject, error_codes, mutation_payload
 
 _LINE_CODES = {
     "REQUIRED": "A required value is empty.",
@@ -32,6 +32,7 @@ RegisterLicenseErrorCode = error_codes(
     "RegisterLicenseErrorCode",
     "a licence registration",
     _LINE_CODES,
+    added=LIST_CODES,
     NUMBER_ALREADY_REGISTERED="The number is taken by other content.",
 )
 AmendLicenseErrorCode = error_codes(
@@ -40,6 +41,7 @@ AmendLicenseErrorCode = error_codes(
     _LINE_CODES,
     _EXISTING_CODES,
     NOTHING_TO_AMEND="The amendment changes nothing.",
+    added=LIST_CODES,
     UNIT_CHANGE_WITH_ACCOUNTING="A line with accounted quantity cannot change unit.",
 )
 LicenseStatusErrorCode = error_codes(

@@ -6,7 +6,7 @@ others from :mod:`services.permits` and :mod:`services.customs_offices`.
 
 from __future__ import annotations
 
-from schema.payloads import error_codes
+from schema.payloads import LIST_CODES, error_codes
 
 BASE = {
     "REQUIRED": "A required value is empty.",
@@ -64,6 +64,15 @@ FORM = {
     "MARK_BEFORE_ISSUE": "A special mark precedes the permit (point 15).",
     "QUANTITY_BELOW_ACCOUNTED": "A table 3 row would fall below what placements accounted.",
 }
+#: The bounds of a form (:func:`domain.permits.validation.check_form_bounds`).
+BOUNDS = {**LIST_CODES, "DOCUMENT_TOO_LARGE": "The permit's text as a whole is too large to store."}
+#: What any form sent must pass, a draft's included (bounds, text, the stored shape:
+#: :func:`domain.permits.validation.check_form_input`).
+INPUT = {
+    **BOUNDS,
+    "UNKNOWN_UNIT": FORM["UNKNOWN_UNIT"],
+    "ROW_NUMBER_OUT_OF_SEQUENCE": FORM["ROW_NUMBER_OUT_OF_SEQUENCE"],
+}
 DATE_IN_FUTURE = {"DATE_IN_FUTURE": "A decision or placement is dated after today."}
 REVISION = {"REVISION_MISMATCH": "The permit changed since the revision you read."}
 
@@ -73,6 +82,7 @@ CreatePermitDraftErrorCode = error_codes(
     "a permit draft",
     {k: BASE[k] for k in ("REQUIRED", "IDEMPOTENCY_KEY_REUSED")},
     OFFICE,
+    added=INPUT,
     QUANTITY_BELOW_ACCOUNTED=FORM["QUANTITY_BELOW_ACCOUNTED"],
 )
 UpdatePermitDraftErrorCode = error_codes(
@@ -81,9 +91,12 @@ UpdatePermitDraftErrorCode = error_codes(
     BASE,
     OFFICE,
     REVISION,
+    added=INPUT,
     QUANTITY_BELOW_ACCOUNTED=FORM["QUANTITY_BELOW_ACCOUNTED"],
 )
-IssuePermitErrorCode = error_codes("IssuePermitErrorCode", "an issue of a permit", BASE, FORM)
+IssuePermitErrorCode = error_codes(
+    "IssuePermitErrorCode", "an issue of a permit", BASE, FORM, added=BOUNDS
+)
 AmendPermitErrorCode = error_codes(
     "AmendPermitErrorCode",
     "an amendment of a permit",
@@ -92,6 +105,7 @@ AmendPermitErrorCode = error_codes(
     REVISION,
     ISSUING_OFFICE_FIXED="The issuing customs is part of the number and stays.",
     HOLDER_CHANGE_BY_TRANSFER="Another holder comes by transfer (point 1.1, p.3).",
+    added=BOUNDS,
     TERM_FIXED="The term is fixed since the first placement; extend it (p.9).",
 )
 TransferPermitErrorCode = error_codes(

@@ -11,6 +11,16 @@ from decimal import Decimal as PyDecimal
 import strawberry
 
 from domain.customs_offices import DEFAULT_TIME_ZONE, OfficeData, OfficeKind
+from domain.limits import (
+    MAX_DOCUMENT_AMENDMENTS,
+    MAX_IDENTIFICATION_METHODS,
+    MAX_OTHER_QUANTITIES,
+    MAX_PROCESSING_ORGANISATIONS,
+    MAX_ROW_CUSTOMS_OFFICES,
+    MAX_TABLE_ROWS,
+    MAX_TRADE_DOCUMENTS,
+    MAX_YIELD_NORMS,
+)
 from domain.permits.form import (
     Cost,
     CustomsOfficeRef,
@@ -73,7 +83,8 @@ class TradeDocumentInput:
     number: str = strawberry.field(description="Its number.")
     date: date = strawberry.field(description="Date of conclusion.")
     amendments: list[PermitDocumentRefInput] = strawberry.field(
-        default_factory=list, description="Relevant amendments and additions."
+        default_factory=list,
+        description=f"Relevant amendments and additions, at most {MAX_DOCUMENT_AMENDMENTS}.",
     )
 
     def to_domain(self) -> TradeDocument:
@@ -124,13 +135,16 @@ class PermitGoodsRowInput:
     quantity: Decimal = strawberry.field(description="Column 4: quantity, > 0 (p.5(г)).")
     unit: str = strawberry.field(description="OKEI code of the main or additional unit.")
     other_quantities: list[OtherQuantityInput] = strawberry.field(
-        default_factory=list, description="The quantity in the processor's own units."
+        default_factory=list,
+        description=f"The quantity in the processor's own units, at most {MAX_OTHER_QUANTITIES}.",
     )
     cost: PermitCostInput | None = strawberry.field(
         default=None, description="Column 5: tables 3, 5, 6, 7 only, and required there."
     )
     customs_offices: list[PermitCustomsOfficeRefInput] = strawberry.field(
-        default_factory=list, description="Column 6: tables 3, 5, 6, 7 only, required there."
+        default_factory=list,
+        description="Column 6: tables 3, 5, 6, 7 only, required there; at most "
+        f"{MAX_ROW_CUSTOMS_OFFICES}.",
     )
 
     def to_domain(self) -> GoodsRow:
@@ -217,7 +231,10 @@ class ProcessingOrganisationInput:
 @strawberry.input(
     description="The permit's content (Permit rules p.1-p.9, points 11-14). The header comes "
     "from the reference data of the customs named; number, transfer, term dates and marks "
-    "are set by their own operations."
+    f"are set by their own operations. At most {MAX_TABLE_ROWS:,} rows in each table, "
+    f"{MAX_YIELD_NORMS:,} yield norms, {MAX_TRADE_DOCUMENTS} trade documents, "
+    f"{MAX_IDENTIFICATION_METHODS} identification methods and "
+    f"{MAX_PROCESSING_ORGANISATIONS} processing organisations."
 )
 class PermitFormInput:
     customs_office_code: CustomsOfficeCode = strawberry.field(

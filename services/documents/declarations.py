@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
-from domain.accounting import RefusalGround, TraceStep
-from domain.control import DeclarationFacts, Discrepancy, ItemFacts
+from domain.accounting import Ground, RefusalGround, TraceStep
+from domain.control import DeclarationFacts, Discrepancy, DiscrepancyCode, ItemFacts
 from domain.declarations import (
     DeclarationData,
     DeclarationKind,
@@ -170,15 +170,19 @@ def refusal_doc(
 ) -> Document:
     """``refusal`` (Order 1907 p.9) with the annulment's notification (p.4)."""
     return {
-        "grounds": [
-            {"code": g.code.value, "message": g.message, "itemNos": list(g.item_nos)}
-            for g in grounds
-        ],
+        "grounds": grounds_doc(grounds),
         "reason": reason,
         "at": at,
         "by": by,
         "annulmentNotificationId": notification,
     }
+
+
+def grounds_doc(grounds: Sequence[RefusalGround]) -> list[Document]:
+    """``refusal.grounds``: each ground with its wording and the items it concerns."""
+    return [
+        {"code": g.code.value, "message": g.message, "itemNos": list(g.item_nos)} for g in grounds
+    ]
 
 
 def withdrawal_doc(
@@ -293,3 +297,29 @@ def temporary_facts(doc: Document) -> TemporaryFacts:
         status=status_of(doc),
         covered=is_covered(doc),
     )
+
+
+def discrepancy_of(doc: Document) -> Discrepancy:
+    """A stored finding of control (``discrepancy_doc``) as the rules see it."""
+    return Discrepancy(
+        DiscrepancyCode(doc["code"]),
+        doc["itemNo"],
+        doc["message"],
+        affects_restrictions=doc["affectsRestrictions"],
+        fixable=doc["fixable"],
+        license_number=doc.get("licenseNumber"),
+        line_no=doc.get("lineNo"),
+    )
+
+
+def grounds_of(refusal: Document) -> list[RefusalGround]:
+    """The grounds of a stored refusal (``refusal_doc``)."""
+    return [
+        RefusalGround(Ground(g["code"]), g["message"], tuple(g["itemNos"]))
+        for g in refusal["grounds"]
+    ]
+
+
+def trace_of(docs: Sequence[Document]) -> list[TraceStep]:
+    """A stored ``autoTrace`` (``trace_docs``) without its moments."""
+    return [TraceStep(d["step"], d["point"], d["passed"], d["detail"]) for d in docs]

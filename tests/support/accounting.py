@@ -100,6 +100,7 @@ def api_env(
         CUSTOMS_LOG_JSON="false",
         CUSTOMS_LOG_LEVEL="WARNING",
         CUSTOMS_ALLOW_CLOCK_HEADER="true",
+        CUSTOMS_RATE_LIMIT_PER_MINUTE="0",  # load runs send thousands a minute on one key
         PYTHONUNBUFFERED="1",
     )
     if data_dir is not None:

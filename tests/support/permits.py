@@ -9,6 +9,7 @@ from typing import Any
 
 from api.db import Database
 from tests.support.api import HOLDER_INN, Api
+from tests.support.snapshots import collections
 
 PERMIT_COLLECTIONS = (
     "permits",
@@ -158,11 +159,9 @@ def changed(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 async def snapshot(database: Database) -> dict[str, list[dict[str, Any]]]:
-    """Every document of the collections a permit operation can touch."""
-    return {
-        name: await database.db[name].find({}).sort("_id", 1).to_list()
-        for name in PERMIT_COLLECTIONS
-    }
+    """Every document of the collections a permit operation can touch (but the records
+    of remembered refusals, ``tests/support/snapshots.py``)."""
+    return await collections(database, PERMIT_COLLECTIONS)
 
 
 async def create(api: Api, data: dict[str, Any] | None = None) -> dict[str, Any]:
