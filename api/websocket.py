@@ -24,6 +24,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 
 from api.auth import authenticate
 from resolvers.context import Context
+from schema.limits import Limits
 
 _KEY_NAMES = frozenset({"x-api-key", "apikey"})
 
@@ -67,8 +68,9 @@ def _operation_type(payload: dict[str, Any]) -> OperationType | None:
     query = payload.get("query")
     if not isinstance(query, str):
         return None
+    bounds = Limits()  # the defaults: this peek must never cost more than the request's own
     try:
-        document = parse(query)
+        document = parse(query, max_source_length=bounds.max_length, max_tokens=bounds.max_tokens)
     except GraphQLError:
         return None
     operation = get_operation_ast(document, payload.get("operationName"))

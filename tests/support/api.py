@@ -68,3 +68,8 @@ class LiveApi:
 
     def create_key(self, role: str) -> str:
         return self.keys[role]
+
+
+def bare(body: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL answer without its ``extensions`` (the query cost every answer carries)."""
+    return {k: v for k, v in body.items() if k != "extensions"}
