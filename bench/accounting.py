@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -40,6 +39,7 @@ from tests.support.accounting import (
     REGISTER_LICENSE,
     Processes,
     api_env,
+    in_temporary_folder,
     license,
     mutation,
     send,
@@ -264,12 +264,9 @@ async def timed(
 
 
 async def main(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="bench-accounting-") as folder:
-        processes = Processes(Path(folder))
-        try:
-            return await run(args, processes, Path(folder))
-        finally:
-            processes.close()
+    return await in_temporary_folder(
+        "bench-accounting-", lambda processes, folder: run(args, processes, folder)
+    )
 
 
 async def run(args: argparse.Namespace, processes: Processes, folder: Path) -> int:

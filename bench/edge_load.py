@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -48,7 +47,7 @@ from api.db import CODEC_OPTIONS, make_client
 from api.edge import EdgeRefusal, check_graphql_request
 from domain.access import Role
 from migrations.runner import migrate
-from tests.support.accounting import ApiProcess, Processes, api_env
+from tests.support.accounting import ApiProcess, Processes, api_env, in_temporary_folder
 from tests.support.api import HOLDER_INN, START
 
 TARGET_P99_MS = 100.0
@@ -224,12 +223,9 @@ async def load(args: argparse.Namespace, api: ApiProcess, key: str) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="bench-edge-") as folder:
-        processes = Processes(Path(folder))
-        try:
-            return await run(args, processes, Path(folder))
-        finally:
-            processes.close()
+    return await in_temporary_folder(
+        "bench-edge-", lambda processes, folder: run(args, processes, folder)
+    )
 
 
 async def run(args: argparse.Namespace, processes: Processes, folder: Path) -> int:

@@ -15,9 +15,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -473,3 +475,14 @@ async def check_invariant(
         dict(sorted(by_operation.items())),
         dict(sorted(by_status.items())),
     )
+
+
+async def in_temporary_folder(prefix: str, run: Callable[[Processes, Path], Awaitable[int]]) -> int:
+    """Run a benchmark's ``run(processes, folder)`` in a temporary folder, stopping every
+    process it started when it ends, also on failure; its exit code."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        processes = Processes(Path(folder))
+        try:
+            return await run(processes, Path(folder))
+        finally:
+            processes.close()
