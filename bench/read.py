@@ -23,13 +23,15 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
+import re
 import signal
 import statistics
 import sys
-import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -52,7 +54,14 @@ from services.base import RequestScope
 from services.declarations import Declarations
 from services.licenses import LicenseFeed
 from services.transactions import Outcome
-from tests.support.accounting import ROOT, Processes, api_env, free_port, server_pids
+from tests.support.accounting import (
+    ROOT,
+    Processes,
+    api_env,
+    free_port,
+    in_temporary_folder,
+    server_pids,
+)
 from tests.support.api import HOLDER_INN, START
 
 Document = dict[str, Any]
@@ -77,6 +86,7 @@ QUERY = """query Page($first: Int!, $entries: Int!) {
     ledger(first: $entries) { edges { node { seq operation quantity at } } }
   } } }
 }"""
+ERROR_CODE = re.compile(rb'"code":\s*"([A-Z_]+)"')
 BODY = json.dumps({"query": QUERY, "variables": {"first": PAGE, "entries": ENTRIES}}).encode()
 
 
@@ -285,12 +295,15 @@ class Snapshot:
 
 @dataclass
 class Run:
-    """One measurement: a target, a collection size, a number of clients."""
+    """One measurement: a target, a collection size, a number of clients.  Latencies and
+    rates are of the good answers; costs are per answered request (failed ones, e.g. the
+    API's OPERATION_TIMEOUT, cost too)."""
 
     target: str
     size: int
     clients: int
     latencies: list[float]
+    errors: list[str]
     seconds: float
     server_cpu: float
     db_cpu: float
@@ -300,35 +313,52 @@ class Run:
 
     @property
     def requests(self) -> int:
+        """Good answers."""
         return len(self.latencies)
+
+    @property
+    def answered(self) -> int:
+        """Every answer, good or failed."""
+        return len(self.latencies) + len(self.errors)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
 
     def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return math.nan
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
     @property
     def p50_ms(self) -> float:
-        return statistics.median(self.latencies) * 1000
+        return statistics.median(self.latencies) * 1000 if self.latencies else math.nan
 
     @property
     def p99_ms(self) -> float:
         return self.percentile(99) * 1000
 
+    def per_request(self, total: float) -> float:
+        return total / self.answered if self.answered else math.nan
+
     @property
     def cpu_ms(self) -> float:
-        return self.server_cpu / self.requests * 1000
+        return self.per_request(self.server_cpu) * 1000
 
     @property
     def db_cpu_ms(self) -> float:
-        return self.db_cpu / self.requests * 1000
+        return self.per_request(self.db_cpu) * 1000
 
     @property
     def db_commands(self) -> float:
-        return sum(c for c, _ in self.commands.values()) / self.requests
+        return self.per_request(sum(c for c, _ in self.commands.values()))
+
+    @property
+    def failures(self) -> str:
+        """The failed answers, by error code."""
+        counts = Counter(self.errors)
+        return ", ".join(f"{n} {code}" for code, n in counts.most_common()) or "none"
 
 
 @dataclass
@@ -366,14 +396,29 @@ class Bench:
             raise RuntimeError(f"{target.name} answered {response.status_code}: {body}")
         return body
 
+    async def settle(self, limit: float = 120) -> None:
+        """Wait until the database is idle (below 10% of a core over half a second): a
+        request the API gave up on (OPERATION_TIMEOUT) leaves its commands running there,
+        and they would be charged to the next measurement."""
+        give_up = time.monotonic() + limit
+        while time.monotonic() < give_up:
+            before = cpu_seconds(self.db_pid)
+            await asyncio.sleep(0.5)
+            if cpu_seconds(self.db_pid) - before < 0.05:
+                return
+
     async def measure(
         self, target: Target, size: int, clients: int, seconds: float, warmup: float
     ) -> Run:
-        """``clients`` concurrent clients, each its own keep-alive connection, sending
-        the question for ``warmup`` seconds (not counted) and then ``seconds``."""
+        """One client on one keep-alive connection sends the question for ``warmup``
+        seconds (not counted); then ``clients`` concurrent clients, each its own
+        keep-alive connection, send it for ``seconds`` (each finishes the request it has
+        under way at the end).  A failed answer is counted, not fatal."""
+        await self.settle()
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         headers = self.headers(target)
         latencies: list[float] = []
+        errors: list[str] = []
         async with contextlib.AsyncExitStack() as stack:
             https = [
                 await stack.enter_async_context(
@@ -388,16 +433,19 @@ class Bench:
                     response = await http.post("/graphql", content=BODY, headers=headers)
                     ended = time.perf_counter()
                     if response.status_code != 200 or b'"errors"' in response.content:
-                        raise RuntimeError(
-                            f"{target.name} answered {response.status_code}: {response.text[:500]}"
-                        )
-                    if record:
+                        code = ERROR_CODE.search(response.content)
+                        error = code.group(1).decode() if code else f"HTTP {response.status_code}"
+                        if not record:
+                            raise RuntimeError(f"{target.name} answered: {response.text[:500]}")
+                        if not errors:
+                            say(f"  {target.name} failed: {response.text[:300]}")
+                        errors.append(error)
+                    elif record:
                         latencies.append(ended - started)
                     if ended >= deadline:
                         return
 
-            warm_until = time.perf_counter() + warmup
-            await asyncio.gather(*(client(h, warm_until, False) for h in https))
+            await client(https[0], time.perf_counter() + warmup, False)
             before = await self.snapshot(target, https[0])
             started = time.perf_counter()
             deadline = started + seconds
@@ -416,6 +464,7 @@ class Bench:
             size=size,
             clients=clients,
             latencies=latencies,
+            errors=errors,
             seconds=elapsed,
             server_cpu=after.server_cpu - before.server_cpu,
             db_cpu=after.db_cpu - before.db_cpu,
@@ -427,7 +476,8 @@ class Bench:
         say(
             f"  {target.name:<5} {clients:>2} client(s): {run.rps:7.1f} req/s, p50 "
             f"{run.p50_ms:7.1f} ms, p99 {run.p99_ms:7.1f} ms, server CPU {run.cpu_ms:6.1f} "
-            f"ms/req, DB {run.db_commands:6.1f} commands/req ({run.requests} requests)"
+            f"ms/req, DB {run.db_commands:6.1f} commands/req ({run.requests} good answers "
+            f"in {elapsed:.1f} s; failed: {run.failures})"
         )
         return run
 
@@ -510,7 +560,7 @@ def start_floor(
 
 
 def ratio(a: float, b: float) -> str:
-    return f"x{a / b:.2f}" if b else "n/a"
+    return "n/a" if not b or math.isnan(a) or math.isnan(b) else f"x{a / b:.2f}"
 
 
 def report(runs: list[Run], sizes: list[int], clients: int, ledger: dict[int, int]) -> None:
@@ -535,9 +585,16 @@ def report(runs: list[Run], sizes: list[int], clients: int, ledger: dict[int, in
         rows += [("database commands/request", api.db_commands, floor.db_commands)]
         for label, a, f in rows:
             say(f"  {label:<34}{a:>10.1f}{f:>10.1f}{ratio(a, f):>11}")
+        for n in (1, clients):
+            at_api, at_floor = find("API", size, n), find("floor", size, n)
+            if at_api.errors or at_floor.errors:
+                say(
+                    f"  failed answers, {n} client(s): API {at_api.failures}; "
+                    f"floor {at_floor.failures}"
+                )
         for run in (api, floor):
             parts = ", ".join(
-                f"{name} {count / run.requests:.1f} ({us / run.requests / 1000:.1f} ms)"
+                f"{name} {run.per_request(count):.1f} ({run.per_request(us) / 1000:.1f} ms)"
                 for name, (count, us) in sorted(run.commands.items(), key=lambda kv: -kv[1][0])
             )
             say(f"  {run.target}, 1 client, commands/request by collection: {parts}")
@@ -547,15 +604,15 @@ def report(runs: list[Run], sizes: list[int], clients: int, ledger: dict[int, in
         )
         if floor.listener is not None:
             say(
-                f"  floor's own CommandListener: {floor.listener / floor.requests:.2f} "
+                f"  floor's own CommandListener: {floor.per_request(floor.listener):.2f} "
                 "commands/request (the database's top says the above)"
             )
         for n in (1, clients):
             at_api, at_floor = find("API", size, n), find("floor", size, n)
             say(
                 f"  benchmark client CPU ({n} client(s)): "
-                f"{at_api.bench_cpu / at_api.requests * 1000:.1f} ms/request against the API, "
-                f"{at_floor.bench_cpu / at_floor.requests * 1000:.1f} against the floor "
+                f"{at_api.per_request(at_api.bench_cpu) * 1000:.1f} ms/request against the API, "
+                f"{at_floor.per_request(at_floor.bench_cpu) * 1000:.1f} against the floor "
                 "(on the same 2 cores)"
             )
     if len(sizes) > 1:
@@ -578,12 +635,11 @@ def report(runs: list[Run], sizes: list[int], clients: int, ledger: dict[int, in
 
 
 async def main(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="bench-read-") as folder:
-        processes = Processes(Path(folder))
-        try:
-            return await run(args, processes, Path(folder))
-        finally:
-            processes.close()
+    """``run`` in a temporary folder; every process it started is stopped at the end,
+    also on failure."""
+    return await in_temporary_folder(
+        "bench-read-", lambda processes, folder: run(args, processes, folder)
+    )
 
 
 async def run(args: argparse.Namespace, processes: Processes, folder: Path) -> int:
