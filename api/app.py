@@ -45,6 +45,7 @@ from api.edge import (
     METHOD_NOT_ALLOWED,
     ClientGone,
     EdgeRefusal,
+    GraphQLRequest,
     RateLimiter,
     check_content_type,
     check_graphql_query_string,
@@ -357,7 +358,18 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData:
         """Strawberry's reading of the request (the edge has checked a POST body already;
-        a GET's parameters are checked here), and ``operationName`` a string or null."""
+        a GET's parameters are checked here), and ``operationName`` a string or null.
+        A body the edge has parsed is not parsed again."""
+        starlette_request = getattr(request, "_request", None)  # the adapter's request
+        checked = getattr(getattr(starlette_request, "state", None), "graphql_request", None)
+        if isinstance(checked, GraphQLRequest) and request.method == "POST":
+            return GraphQLRequestData(
+                query=checked.query,
+                variables=checked.variables,
+                operation_name=checked.operation_name,
+                extensions=checked.extensions,
+                protocol="http",
+            )
         data = await super().parse_http_body(request)
         if isinstance(data, list):  # batching is off: strawberry refuses a list first
             raise StrawberryHTTPException(400, "batches are not supported")
